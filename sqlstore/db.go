@@ -359,3 +359,15 @@ func (db *DB) SetMeta(ctx context.Context, key, value string) error {
 	}
 	return nil
 }
+
+// Ready reports whether the database answers and is migrated.
+func (db *DB) Ready(ctx context.Context) error {
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if v == 0 {
+		return errors.New("database not migrated; run kakehashi migrate")
+	}
+	return nil
+}

@@ -216,3 +216,17 @@ func (q *query) where(cond string, args ...any) {
 	}
 	q.sql += " AND " + string(b)
 }
+
+// OrganizationIDByExternalID returns the id of the organization imported
+// under extID within tx, or 0 if there is none.
+func (db *DB) OrganizationIDByExternalID(ctx context.Context, tx *sql.Tx, extID string) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM organizations WHERE external_id = $1`, extID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("find organization %s: %w", extID, err)
+	}
+	return id, nil
+}

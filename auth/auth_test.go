@@ -1,0 +1,77 @@
+package auth
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+var fast = Params{Memory: 64, Time: 1, Threads: 1}
+
+func TestPasswordRoundTrip(t *testing.T) {
+	h, err := HashPassword("correct horse battery", fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=64,t=1,p=1$") {
+		t.Fatalf("unexpected encoding %q", h)
+	}
+	if err := VerifyPassword("correct horse battery", h); err != nil {
+		t.Fatalf("right password rejected: %v", err)
+	}
+	if err := VerifyPassword("correct horse batterY", h); !errors.Is(err, ErrMismatch) {
+		t.Fatalf("wrong password: %v, want ErrMismatch", err)
+	}
+	h2, _ := HashPassword("correct horse battery", fast)
+	if h2 == h {
+		t.Fatal("two hashes of one password are equal: salt not random")
+	}
+	for _, bad := range []string{"", "$argon2i$v=19$m=64,t=1,p=1$c2FsdA$a2V5", "$argon2id$v=19$m=x$c2FsdA$a2V5", "$argon2id$v=19$m=64,t=1,p=1$!!$a2V5"} {
+		if err := VerifyPassword("pw", bad); err == nil || errors.Is(err, ErrMismatch) {
+			t.Errorf("hash %q: %v, want a format error", bad, err)
+		}
+	}
+}
+
+func TestCheckPassword(t *testing.T) {
+	if CheckPassword("short") == "" || CheckPassword("long enough pw") != "" || CheckPassword("パスワードは十文字以上") != "" {
+		t.Fatal("password rules wrong")
+	}
+}
+
+func TestToken(t *testing.T) {
+	a, _ := NewToken("kkt_")
+	b, _ := NewToken("kkt_")
+	if a == b || !strings.HasPrefix(a, "kkt_") || len(a) < 40 {
+		t.Fatalf("tokens %q %q", a, b)
+	}
+	if string(HashToken(a)) == string(HashToken(b)) || len(HashToken(a)) != 32 {
+		t.Fatal("token hashes")
+	}
+}
+
+func TestLimiter(t *testing.T) {
+	l := NewLimiter(3, time.Minute)
+	now := time.Unix(1_000_000, 0)
+	for i := range 3 {
+		if ok, _ := l.Allow("ip", now); !ok {
+			t.Fatalf("attempt %d refused", i)
+		}
+		l.Fail("ip", now.Add(time.Duration(i)*time.Second))
+	}
+	ok, wait := l.Allow("ip", now.Add(3*time.Second))
+	if ok || wait != 57*time.Second {
+		t.Fatalf("fourth attempt: ok=%v wait=%v, want refused for 57s", ok, wait)
+	}
+	if ok, _ := l.Allow("other", now); !ok {
+		t.Fatal("another key refused")
+	}
+	if ok, _ := l.Allow("ip", now.Add(61*time.Second)); !ok {
+		t.Fatal("refused after the window passed")
+	}
+	l.Reset("ip")
+	if ok, _ := l.Allow("ip", now.Add(3*time.Second)); !ok {
+		t.Fatal("refused after reset")
+	}
+}

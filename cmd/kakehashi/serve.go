@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/auth"
+	"github.com/kakehashi/kakehashi/demo"
+	"github.com/kakehashi/kakehashi/httpapi"
+	"github.com/kakehashi/kakehashi/metrics"
+	"github.com/kakehashi/kakehashi/sqlstore"
+)
+
+func (e *Env) serve(ctx context.Context, args []string) error {
+	fs := e.flags("serve")
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	dsn := fs.String("db", "kakehashi.db", "SQLite file or postgres:// URL")
+	loadDemo := fs.Bool("demo", false, "load the demo dataset into an empty database")
+	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure (set when served over TLS)")
+	maxConns := fs.Int("max-conns", 0, "database connection pool size (0: 20 for PostgreSQL, driver default for SQLite)")
+	shutdown := fs.Duration("shutdown-timeout", 20*time.Second, "how long to let requests finish on SIGTERM")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	log := e.logger()
+	opt := sqlstore.Options{MaxOpenConns: *maxConns}
+	db, err := e.openDB(ctx, *dsn, opt)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if db.Dialect() == sqlstore.Postgres && *maxConns == 0 {
+		db.SQL().SetMaxOpenConns(20)
+		db.SQL().SetMaxIdleConns(20)
+	}
+	if *loadDemo {
+		res, err := demo.Load(ctx, db, auth.DefaultParams)
+		if err != nil {
+			return fmt.Errorf("load demo data: %w", err)
+		}
+		if res.Loaded {
+			log.Info("demo data loaded", "organizations", res.Organizations, "listings", res.Listings, "users", res.Users,
+				"password", demo.Password)
+		} else {
+			log.Info("demo data not loaded: the database already has data")
+		}
+	}
+
+	reg := metrics.NewRegistry()
+	reg.AddGauge(metrics.Gauge{Name: "kakehashi_listings", Help: "Listings by side and status.",
+		Read: func(ctx context.Context) (map[string]float64, error) {
+			counts, err := db.ListingCounts(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out := map[string]float64{}
+			for side, byStatus := range counts {
+				for status, n := range byStatus {
+					out[fmt.Sprintf("side=%q,status=%q", side, status)] = float64(n)
+				}
+			}
+			return out, nil
+		}})
+	reg.AddGauge(metrics.Gauge{Name: "kakehashi_db_open_connections", Help: "Open database connections.",
+		Read: func(context.Context) (map[string]float64, error) {
+			return map[string]float64{"": float64(db.SQL().Stats().OpenConnections)}, nil
+		}})
+	api := httpapi.New(db, log, reg, httpapi.Config{SecureCookies: *secure})
+	srv := &http.Server{
+		Handler:           api.Handler(http.HandlerFunc(notFoundPage)),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	log.Info("serving", "addr", "http://"+ln.Addr().String(), "db", redact(*dsn), "dialect", db.Dialect())
+	if e.Ready != nil {
+		e.Ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests", "timeout", *shutdown)
+	sctx, cancel := context.WithTimeout(context.Background(), *shutdown)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// notFoundPage answers paths outside the API until the web interface exists.
+func notFoundPage(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		u := kakehashi.UserFromContext(r.Context())
+		who := "anonymous"
+		if u != nil {
+			who = u.Email
+		}
+		fmt.Fprintf(w, "Kakehashi is running (you are %s).\nJSON API: /api/v1/listings, /api/v1/organizations; OpenAPI: /api/v1/openapi.json\n", who)
+		return
+	}
+	http.NotFound(w, r)
+}

@@ -1,0 +1,363 @@
+// Package httpapi serves Kakehashi's JSON API under /api/v1 with Huma: an
+// OpenAPI 3.1 document, problem+json errors (RFC 9457), cookie sessions and
+// bearer API tokens, plus the operational endpoints /healthz, /readyz and
+// /metrics.
+package httpapi
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/auth"
+	"github.com/kakehashi/kakehashi/metrics"
+)
+
+// Store is what the API needs from storage.
+type Store interface {
+	kakehashi.OrganizationService
+	kakehashi.UserService
+	kakehashi.ListingService
+	kakehashi.AuditService
+	// Ready returns nil when the store can serve requests.
+	Ready(ctx context.Context) error
+}
+
+// SessionCookie is the name of the browser session cookie.
+const SessionCookie = "kakehashi_session"
+
+// Server holds the API's dependencies. Create it with New.
+type Server struct {
+	store   Store
+	log     *slog.Logger
+	metrics *metrics.Registry
+	// Passwords are hashed with these argon2id parameters.
+	passwords auth.Params
+	// ipLimiter and emailLimiter bound failed sign-ins per client address
+	// and per account.
+	ipLimiter    *auth.Limiter
+	emailLimiter *auth.Limiter
+	sessionTTL   time.Duration
+	secure       bool
+	now          func() time.Time
+	readyChecks  []ReadyCheck
+}
+
+// ReadyCheck is one named readiness condition reported by /readyz.
+type ReadyCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Config tunes a Server; zero values take the defaults.
+type Config struct {
+	// SecureCookies marks the session cookie Secure; set it when the server
+	// is reached over TLS (directly or behind a proxy).
+	SecureCookies bool
+	SessionTTL    time.Duration
+	Passwords     auth.Params
+	Now           func() time.Time
+	// ReadyChecks are reported by /readyz besides the store.
+	ReadyChecks []ReadyCheck
+}
+
+// New returns a Server over store.
+func New(store Store, log *slog.Logger, reg *metrics.Registry, cfg Config) *Server {
+	s := &Server{
+		store: store, log: log, metrics: reg,
+		passwords:    cfg.Passwords,
+		ipLimiter:    auth.NewLimiter(20, 15*time.Minute),
+		emailLimiter: auth.NewLimiter(10, 15*time.Minute),
+		sessionTTL:   cfg.SessionTTL,
+		secure:       cfg.SecureCookies,
+		now:          cfg.Now,
+		readyChecks:  cfg.ReadyChecks,
+	}
+	if s.passwords == (auth.Params{}) {
+		s.passwords = auth.DefaultParams
+	}
+	if s.sessionTTL == 0 {
+		s.sessionTTL = 14 * 24 * time.Hour
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// maxBody bounds request bodies; a listing's longest text is 20,000
+// characters, so this leaves room for every field with margin.
+const maxBody = 256 << 10
+
+// Handler returns the API and operational endpoints. other, if not nil,
+// serves every path they do not (the web interface).
+func (s *Server) Handler(other http.Handler) http.Handler {
+	apiMux := http.NewServeMux()
+	cfg := huma.DefaultConfig("Kakehashi API", "1.0.0")
+	cfg.Info.Description = "Open-innovation partner matching: organizations, seeds and needs. " +
+		"Authenticate with the session cookie from POST /auth/login, or with `Authorization: Bearer <token>` using a personal API token from POST /me/tokens."
+	cfg.Servers = []*huma.Server{{URL: "/api/v1"}}
+	cfg.CreateHooks = nil // no $schema links in bodies: responses stay plain JSON
+	cfg.DocsPath = ""     // the default docs page loads scripts from a CDN
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer":  {Type: "http", Scheme: "bearer", Description: "Personal API token (kkt_…)"},
+		"session": {Type: "apiKey", In: "cookie", Name: SessionCookie},
+	}
+	api := humago.New(apiMux, cfg)
+	api.UseMiddleware(func(ctx huma.Context, next func(huma.Context)) {
+		if l := metrics.RouteFrom(ctx.Context()); l != nil {
+			l.Set(ctx.Operation().OperationID)
+		}
+		next(ctx)
+	})
+	s.registerAuth(api)
+	s.registerOrganizations(api)
+	s.registerListings(api)
+	s.registerUsers(api)
+	s.registerAudit(api)
+
+	root := http.NewServeMux()
+	root.Handle("/api/v1/", http.StripPrefix("/api/v1", s.authenticate(apiMux)))
+	root.HandleFunc("GET /healthz", s.healthz)
+	root.HandleFunc("GET /readyz", s.readyz)
+	root.Handle("GET /metrics", s.metrics)
+	if other != nil {
+		root.Handle("/", s.authenticate(other))
+	}
+	csrf := http.NewCrossOriginProtection()
+	return s.observe(csrf.Handler(root))
+}
+
+// observe logs every request and records its metrics.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ctx, route := metrics.WithRoute(r.Context(), routeOf(r.URL.Path))
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r.WithContext(ctx))
+		d := time.Since(start)
+		s.metrics.ObserveRequest(r.Method, route.Get(), rec.status, d)
+		level := slog.LevelInfo
+		if rec.status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.Duration("duration", d), slog.String("remote", clientIP(r)))
+	})
+}
+
+// routeOf labels non-API paths for metrics without letting arbitrary paths
+// create unbounded label values.
+func routeOf(path string) string {
+	switch {
+	case path == "/healthz", path == "/readyz", path == "/metrics":
+		return path
+	case strings.HasPrefix(path, "/api/"):
+		return "api_unmatched"
+	}
+	return "web"
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// authenticate puts the caller's user into the request context: from a
+// bearer API token, else from the session cookie. A bearer token that does
+// not resolve is refused outright (a script should fail loudly); a stale
+// session cookie just means an anonymous visitor.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), requestIPKey{}, clientIP(r))
+		r = r.WithContext(ctx)
+		if h := r.Header.Get("Authorization"); h != "" {
+			token, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok {
+				writeProblem(w, http.StatusUnauthorized, "Authorization header must be 'Bearer <token>'", nil)
+				return
+			}
+			u, err := s.store.TokenUser(ctx, auth.HashToken(strings.TrimSpace(token)), s.now())
+			if err != nil {
+				status, msg := statusOf(err)
+				writeProblem(w, status, msg, nil)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(kakehashi.NewContextWithUser(ctx, u)))
+			return
+		}
+		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+			u, err := s.store.SessionUser(ctx, auth.HashToken(c.Value), s.now())
+			switch {
+			case err == nil:
+				ctx = kakehashi.NewContextWithUser(ctx, u)
+			case kakehashi.ErrorCode(err) == kakehashi.EUNAUTHORIZED:
+				http.SetCookie(w, s.sessionCookie("", -1))
+			default:
+				s.log.Error("read session", "err", err)
+				writeProblem(w, http.StatusInternalServerError, "Internal error.", nil)
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (s *Server) sessionCookie(value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: SessionCookie, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode}
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// statusOf maps a domain error to an HTTP status and a safe message.
+func statusOf(err error) (int, string) {
+	switch kakehashi.ErrorCode(err) {
+	case kakehashi.ENOTFOUND:
+		return http.StatusNotFound, kakehashi.ErrorMessage(err)
+	case kakehashi.EINVALID:
+		return http.StatusUnprocessableEntity, kakehashi.ErrorMessage(err)
+	case kakehashi.EFORBIDDEN:
+		return http.StatusForbidden, kakehashi.ErrorMessage(err)
+	case kakehashi.ECONFLICT:
+		return http.StatusConflict, kakehashi.ErrorMessage(err)
+	case kakehashi.EUNAUTHORIZED:
+		return http.StatusUnauthorized, kakehashi.ErrorMessage(err)
+	case kakehashi.ETOOMANY:
+		return http.StatusTooManyRequests, kakehashi.ErrorMessage(err)
+	}
+	return http.StatusInternalServerError, "Internal error."
+}
+
+// apiError converts a domain error into a Huma problem with one detail per
+// invalid field, located in the request body. Internal errors are logged and
+// answered without detail.
+func (s *Server) apiError(ctx context.Context, err error) error {
+	status, msg := statusOf(err)
+	if status == http.StatusInternalServerError {
+		s.log.ErrorContext(ctx, "internal error", "err", err)
+	}
+	var details []error
+	for _, f := range kakehashi.FieldErrors(err) {
+		details = append(details, &huma.ErrorDetail{Message: f.Message, Location: "body." + f.Field})
+	}
+	return huma.NewError(status, msg, details...)
+}
+
+// writeProblem answers outside Huma with the same problem+json shape.
+func writeProblem(w http.ResponseWriter, status int, detail string, headers http.Header) {
+	for k, v := range headers {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(huma.ErrorModel{Title: http.StatusText(status), Status: status, Detail: detail})
+}
+
+// requireUser returns the signed-in user or a 401 problem.
+func requireUser(ctx context.Context) (*kakehashi.User, error) {
+	u := kakehashi.UserFromContext(ctx)
+	if u == nil {
+		return nil, huma.Error401Unauthorized("sign in first, or send 'Authorization: Bearer <API token>'")
+	}
+	return u, nil
+}
+
+// Page is one page of a list with the cursor of the next one.
+type Page[T any] struct {
+	Items []T `json:"items"`
+	// NextCursor is empty on the last page.
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// PageParams are the pagination query parameters.
+type PageParams struct {
+	Cursor string `query:"cursor" doc:"Opaque cursor from a previous page's next_cursor."`
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50" doc:"Page size."`
+}
+
+func encodeCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("k" + strconv.FormatInt(id, 10)))
+}
+
+// decodeCursor returns the id a cursor stands for, 0 for none.
+func decodeCursor(c string) (int64, error) {
+	if c == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil && len(b) > 1 && b[0] == 'k' {
+		if id, err := strconv.ParseInt(string(b[1:]), 10, 64); err == nil && id > 0 {
+			return id, nil
+		}
+	}
+	return 0, huma.Error400BadRequest("invalid cursor", &huma.ErrorDetail{Location: "query.cursor", Message: "not a cursor returned by this API", Value: c})
+}
+
+// page builds a Page from limit+1 fetched items: the extra one only tells
+// that another page exists.
+func page[T any](items []T, limit int, id func(T) int64) Page[T] {
+	p := Page[T]{Items: items}
+	if len(items) > limit {
+		p.Items = items[:limit]
+		p.NextCursor = encodeCursor(id(items[limit-1]))
+	}
+	return p
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// readyz reports whether this replica should receive traffic, with the
+// state of each check.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	checks := append([]ReadyCheck{{Name: "store", Check: s.store.Ready}}, s.readyChecks...)
+	out := map[string]string{}
+	status := http.StatusOK
+	for _, c := range checks {
+		if err := c.Check(ctx); err != nil {
+			out[c.Name] = err.Error()
+			status = http.StatusServiceUnavailable
+		} else {
+			out[c.Name] = "ok"
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"ready": status == http.StatusOK, "checks": out})
+}
+
+// errTooMany is returned, with a Retry-After header, when sign-ins are rate limited.
+func errTooMany(wait time.Duration) error {
+	secs := int(wait.Seconds()) + 1
+	return huma.ErrorWithHeaders(huma.NewError(http.StatusTooManyRequests,
+		"too many failed sign-in attempts; try again in "+strconv.Itoa(secs)+" seconds"),
+		http.Header{"Retry-After": {strconv.Itoa(secs)}})
+}

@@ -1,0 +1,391 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/auth"
+)
+
+type userOutput struct{ Body *kakehashi.User }
+
+type loginInput struct {
+	Body struct {
+		Email    string `json:"email" maxLength:"254"`
+		Password string `json:"password" maxLength:"1024"`
+	}
+}
+
+type loginOutput struct {
+	SetCookie http.Cookie `header:"Set-Cookie"`
+	Body      *kakehashi.User
+}
+
+func (s *Server) registerAuth(api huma.API) {
+	huma.Register(api, huma.Operation{
+		OperationID: "login", Method: http.MethodPost, Path: "/auth/login", Tags: []string{"auth"},
+		Summary:     "Sign in with e-mail and password",
+		Description: "Starts a browser session (an HttpOnly cookie). Repeated failures from one address or for one account are refused with 429 for a while.",
+	}, func(ctx context.Context, in *loginInput) (*loginOutput, error) {
+		return s.login(ctx, in.Body.Email, in.Body.Password)
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "logout", Method: http.MethodPost, Path: "/auth/logout", Tags: []string{"auth"},
+		Summary: "Sign out", DefaultStatus: http.StatusNoContent,
+	}, func(ctx context.Context, in *struct {
+		Session string `cookie:"kakehashi_session"`
+	}) (*struct {
+		SetCookie http.Cookie `header:"Set-Cookie"`
+	}, error) {
+		if in.Session != "" {
+			if err := s.store.DeleteSession(ctx, auth.HashToken(in.Session)); err != nil {
+				return nil, s.apiError(ctx, err)
+			}
+		}
+		return &struct {
+			SetCookie http.Cookie `header:"Set-Cookie"`
+		}{SetCookie: *s.sessionCookie("", -1)}, nil
+	})
+}
+
+// login checks a password under the rate limits and starts a session.
+func (s *Server) login(ctx context.Context, email, password string) (*loginOutput, error) {
+	now := s.now()
+	ip := "ip:" + requestIP(ctx)
+	account := "email:" + strings.ToLower(strings.TrimSpace(email))
+	for _, key := range []struct {
+		l *auth.Limiter
+		k string
+	}{{s.ipLimiter, ip}, {s.emailLimiter, account}} {
+		if ok, wait := key.l.Allow(key.k, now); !ok {
+			return nil, errTooMany(wait)
+		}
+	}
+	u, err := s.store.UserByEmail(ctx, email)
+	if err != nil && kakehashi.ErrorCode(err) != kakehashi.ENOTFOUND {
+		return nil, s.apiError(ctx, err)
+	}
+	if u == nil || u.Disabled || u.PasswordHash == "" || auth.VerifyPassword(password, u.PasswordHash) != nil {
+		if u == nil {
+			// Spend the same time as a real check so that response times do
+			// not tell which e-mail addresses have accounts.
+			auth.VerifyPassword(password, s.dummyHash())
+		}
+		s.ipLimiter.Fail(ip, now)
+		s.emailLimiter.Fail(account, now)
+		return nil, huma.Error401Unauthorized("wrong e-mail address or password")
+	}
+	s.emailLimiter.Reset(account)
+	token, err := auth.NewToken("kks_")
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	if err := s.store.CreateSession(ctx, auth.HashToken(token), kakehashi.Session{UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.sessionTTL)}); err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &loginOutput{SetCookie: *s.sessionCookie(token, int(s.sessionTTL.Seconds())), Body: u}, nil
+}
+
+func (s *Server) dummyHash() string {
+	h, _ := auth.HashPassword("timing-equaliser", s.passwords)
+	return h
+}
+
+type meUpdateInput struct {
+	Body struct {
+		Name            *string `json:"name,omitempty" maxLength:"200"`
+		Password        *string `json:"password,omitempty" maxLength:"1024" doc:"New password, at least 10 characters"`
+		CurrentPassword string  `json:"current_password,omitempty" maxLength:"1024" doc:"Required to change the password"`
+	}
+}
+
+type tokenCreated struct {
+	kakehashi.APIToken
+	// Token is the secret. It is shown only once.
+	Token string `json:"token"`
+}
+
+func (s *Server) registerUsers(api huma.API) {
+	huma.Register(api, huma.Operation{
+		OperationID: "get-me", Method: http.MethodGet, Path: "/me", Tags: []string{"me"}, Summary: "The signed-in user",
+	}, func(ctx context.Context, _ *struct{}) (*userOutput, error) {
+		u, err := requireUser(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &userOutput{Body: u}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "update-me", Method: http.MethodPatch, Path: "/me", Tags: []string{"me"},
+		Summary: "Change my name or password", Description: "Changing the password ends every session.",
+	}, func(ctx context.Context, in *meUpdateInput) (*userOutput, error) {
+		u, err := requireUser(ctx)
+		if err != nil {
+			return nil, err
+		}
+		next := *u
+		set(&next.Name, in.Body.Name)
+		if in.Body.Password != nil {
+			if auth.VerifyPassword(in.Body.CurrentPassword, u.PasswordHash) != nil {
+				return nil, s.apiError(ctx, invalidField("user", "current_password", "does not match your current password"))
+			}
+			if msg := auth.CheckPassword(*in.Body.Password); msg != "" {
+				return nil, s.apiError(ctx, invalidField("user", "password", msg))
+			}
+			if next.PasswordHash, err = auth.HashPassword(*in.Body.Password, s.passwords); err != nil {
+				return nil, s.apiError(ctx, err)
+			}
+		}
+		if err := s.store.UpdateUser(ctx, &next, u); err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &userOutput{Body: &next}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "list-my-tokens", Method: http.MethodGet, Path: "/me/tokens", Tags: []string{"me"}, Summary: "My API tokens",
+	}, func(ctx context.Context, _ *struct{}) (*struct{ Body []*kakehashi.APIToken }, error) {
+		u, err := requireUser(ctx)
+		if err != nil {
+			return nil, err
+		}
+		list, err := s.store.APITokens(ctx, u.ID)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &struct{ Body []*kakehashi.APIToken }{Body: list}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "create-my-token", Method: http.MethodPost, Path: "/me/tokens", Tags: []string{"me"},
+		Summary: "Create a personal API token", Description: "The secret is in the response and never shown again.", DefaultStatus: http.StatusCreated,
+	}, func(ctx context.Context, in *struct {
+		Body struct {
+			Name string `json:"name" minLength:"1" maxLength:"100"`
+		}
+	}) (*struct{ Body tokenCreated }, error) {
+		u, err := requireUser(ctx)
+		if err != nil {
+			return nil, err
+		}
+		secret, err := auth.NewToken("kkt_")
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		t := kakehashi.APIToken{UserID: u.ID, Name: in.Body.Name}
+		if err := s.store.CreateAPIToken(ctx, &t, auth.HashToken(secret), u); err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &struct{ Body tokenCreated }{Body: tokenCreated{APIToken: t, Token: secret}}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "delete-my-token", Method: http.MethodDelete, Path: "/me/tokens/{id}", Tags: []string{"me"},
+		Summary: "Revoke an API token", DefaultStatus: http.StatusNoContent,
+	}, func(ctx context.Context, in *idPath) (*struct{}, error) {
+		u, err := requireUser(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.store.DeleteAPIToken(ctx, u.ID, in.ID, u); err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &struct{}{}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "list-users", Method: http.MethodGet, Path: "/users", Tags: []string{"users"},
+		Summary: "List user accounts", Description: "Platform staff see everyone; an org admin sees the accounts of their organization.",
+	}, func(ctx context.Context, in *struct {
+		Org int64 `query:"org" doc:"Organization id"`
+		PageParams
+	}) (*struct{ Body Page[*kakehashi.User] }, error) {
+		viewer, err := requireUser(ctx)
+		if err != nil {
+			return nil, err
+		}
+		org := in.Org
+		if org == 0 && !viewer.IsStaff() {
+			org = viewer.OrgID
+		}
+		if !kakehashi.CanListUsers(viewer, org) {
+			return nil, huma.Error403Forbidden("only platform staff and organization admins may list accounts")
+		}
+		after, err := decodeCursor(in.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		list, err := s.store.Users(ctx, kakehashi.UserFilter{OrgID: org, After: after, Limit: in.Limit + 1})
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &struct{ Body Page[*kakehashi.User] }{Body: page(list, in.Limit, func(u *kakehashi.User) int64 { return u.ID })}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "get-user", Method: http.MethodGet, Path: "/users/{id}", Tags: []string{"users"}, Summary: "Get a user account",
+	}, func(ctx context.Context, in *idPath) (*userOutput, error) {
+		u, err := s.visibleUser(ctx, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &userOutput{Body: u}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "create-user", Method: http.MethodPost, Path: "/users", Tags: []string{"users"},
+		Summary:     "Create a user account",
+		Description: "Admins create any account; an org admin creates accounts in their own organization.",
+		DefaultStatus: http.StatusCreated, MaxBodyBytes: maxBody,
+	}, func(ctx context.Context, in *struct{ Body UserInput }) (*userOutput, error) {
+		actor, err := requireUser(ctx)
+		if err != nil {
+			return nil, err
+		}
+		u := &kakehashi.User{}
+		if in.Body.Password == nil {
+			return nil, s.apiError(ctx, invalidField("user", "password", "is required"))
+		}
+		if err := s.applyUserInput(u, &in.Body); err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		if u.OrgID != 0 && u.OrgRole == "" {
+			u.OrgRole = kakehashi.RoleMember
+		}
+		if !kakehashi.CanWriteUser(actor, nil, u) {
+			return nil, huma.Error403Forbidden("you may not create this account")
+		}
+		if err := s.store.CreateUser(ctx, u, actor); err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &userOutput{Body: u}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "update-user", Method: http.MethodPatch, Path: "/users/{id}", Tags: []string{"users"},
+		Summary: "Change a user account", MaxBodyBytes: maxBody,
+	}, func(ctx context.Context, in *struct {
+		idPath
+		Body UserInput
+	}) (*userOutput, error) {
+		actor, err := requireUser(ctx)
+		if err != nil {
+			return nil, err
+		}
+		prev, err := s.visibleUser(ctx, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		if in.Body.Password != nil && actor.ID == prev.ID {
+			return nil, huma.Error403Forbidden("change your own password with PATCH /me, which asks for the current one")
+		}
+		next := *prev
+		if err := s.applyUserInput(&next, &in.Body); err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		if !kakehashi.CanWriteUser(actor, prev, &next) {
+			return nil, huma.Error403Forbidden("you may not make this change to this account")
+		}
+		if err := s.store.UpdateUser(ctx, &next, actor); err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &userOutput{Body: &next}, nil
+	})
+}
+
+// UserInput carries the writable fields of a user account.
+type UserInput struct {
+	Email        *string                 `json:"email,omitempty" maxLength:"254"`
+	Name         *string                 `json:"name,omitempty" maxLength:"200"`
+	OrgID        *int64                  `json:"org_id,omitempty" doc:"0 for no organization"`
+	OrgRole      *kakehashi.OrgRole      `json:"org_role,omitempty" enum:"member,org_admin"`
+	PlatformRole *kakehashi.PlatformRole `json:"platform_role,omitempty" enum:"coordinator,admin,"`
+	Disabled     *bool                   `json:"disabled,omitempty"`
+	Password     *string                 `json:"password,omitempty" maxLength:"1024" doc:"At least 10 characters"`
+}
+
+func (s *Server) applyUserInput(u *kakehashi.User, in *UserInput) error {
+	set(&u.Email, in.Email)
+	set(&u.Name, in.Name)
+	set(&u.OrgID, in.OrgID)
+	set(&u.OrgRole, in.OrgRole)
+	set(&u.PlatformRole, in.PlatformRole)
+	set(&u.Disabled, in.Disabled)
+	if u.OrgID == 0 {
+		u.OrgRole = ""
+	}
+	if in.Password != nil {
+		if msg := auth.CheckPassword(*in.Password); msg != "" {
+			return invalidField("user", "password", msg)
+		}
+		h, err := auth.HashPassword(*in.Password, s.passwords)
+		if err != nil {
+			return err
+		}
+		u.PasswordHash = h
+	}
+	return nil
+}
+
+// visibleUser loads an account the caller may see; others are not found.
+func (s *Server) visibleUser(ctx context.Context, id int64) (*kakehashi.User, error) {
+	viewer, err := requireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.store.User(ctx, id)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	if !kakehashi.CanSeeUser(viewer, u) {
+		return nil, huma.Error404NotFound("user " + itoa(id) + " not found")
+	}
+	return u, nil
+}
+
+func invalidField(what, field, msg string) error {
+	return &kakehashi.Error{Code: kakehashi.EINVALID, Message: "invalid " + what, Fields: []kakehashi.FieldError{{Field: field, Message: msg}}}
+}
+
+func (s *Server) registerAudit(api huma.API) {
+	huma.Register(api, huma.Operation{
+		OperationID: "list-audit-events", Method: http.MethodGet, Path: "/audit", Tags: []string{"audit"},
+		Summary: "Read the audit log", Description: "Admins only. Newest first.",
+	}, func(ctx context.Context, in *struct {
+		RecordType string `query:"record_type" doc:"e.g. listing, organization, user"`
+		RecordID   int64  `query:"record_id"`
+		Actor      int64  `query:"actor" doc:"Actor user id"`
+		PageParams
+	}) (*struct{ Body Page[*kakehashi.AuditEvent] }, error) {
+		viewer, err := requireUser(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !kakehashi.CanReadAudit(viewer) {
+			return nil, huma.Error403Forbidden("only admins may read the audit log")
+		}
+		before, err := decodeCursor(in.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		list, err := s.store.AuditEvents(ctx, kakehashi.AuditFilter{RecordType: in.RecordType, RecordID: in.RecordID, ActorID: in.Actor, Before: before, Limit: in.Limit + 1})
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &struct{ Body Page[*kakehashi.AuditEvent] }{Body: page(list, in.Limit, func(e *kakehashi.AuditEvent) int64 { return e.ID })}, nil
+	})
+}
+
+type requestIPKey struct{}
+
+// requestIP returns the client address stored by withRequestIP.
+func requestIP(ctx context.Context) string {
+	ip, _ := ctx.Value(requestIPKey{}).(string)
+	return ip
+}
