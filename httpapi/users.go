@@ -240,8 +240,8 @@ func (s *Server) registerUsers(api huma.API) {
 
 	huma.Register(api, huma.Operation{
 		OperationID: "create-user", Method: http.MethodPost, Path: "/users", Tags: []string{"users"},
-		Summary:     "Create a user account",
-		Description: "Admins create any account; an org admin creates accounts in their own organization.",
+		Summary:       "Create a user account",
+		Description:   "Admins create any account; an org admin creates accounts in their own organization.",
 		DefaultStatus: http.StatusCreated, MaxBodyBytes: maxBody,
 	}, func(ctx context.Context, in *struct{ Body UserInput }) (*userOutput, error) {
 		actor, err := requireUser(ctx)
