@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/sqlstore"
@@ -92,7 +93,11 @@ func (im *Importer) Import(ctx context.Context, r io.Reader, f Format) (*Report,
 		var re *RowError
 		switch {
 		case errors.Is(err, io.EOF):
-			return rep, flush()
+			err := flush()
+			// Rows refused inside a batch are found after later parse
+			// errors; report them all in file order.
+			slices.SortStableFunc(rep.Problems, func(a, b *RowError) int { return a.Line - b.Line })
+			return rep, err
 		case errors.As(err, &re):
 			rep.Rows++
 			rep.Problems = append(rep.Problems, re)

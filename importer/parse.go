@@ -184,6 +184,10 @@ func jsonProblem(err error) string {
 	if errors.As(err, &te) {
 		return fmt.Sprintf("field %s: expected %s, got JSON %s", te.Field, te.Type, te.Value)
 	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) && strings.Contains(se.Error(), "after top-level value") {
+		return "more than one JSON value on the line"
+	}
 	var pe *time.ParseError
 	if errors.As(err, &pe) {
 		return "a time is not in RFC 3339 format (e.g. 2027-03-31T23:59:59+09:00)"
