@@ -134,7 +134,7 @@ func TestCSVRowsAndErrors(t *testing.T) {
 
 func TestCSVHeaderErrors(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                                   "empty",
+		"":                                    "empty",
 		"external_id,name,kind,country,fax\n": `unknown column "fax"`,
 		"external_id,name,kind\n":             `missing required column "country"`,
 		"external_id,side,title,title\n":      "appears twice",
