@@ -1,0 +1,336 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/auth"
+	"github.com/kakehashi/kakehashi/internal/pgtest"
+	"github.com/kakehashi/kakehashi/sqlstore"
+)
+
+var postgres pgtest.Shared
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	postgres.Stop()
+	os.Exit(code)
+}
+
+type result struct {
+	stdout, stderr string
+	err            error
+}
+
+func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+	err := e.Run(context.Background(), args)
+	return result{out.String(), errb.String(), err}
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"import", "--format", "xml", "f"}, {"import", "--format", "jsonl"},
+		{"export", "--format", "csv"}, {"user"}, {"user", "add", "--email", "a@b.example"}, {"serve", "--nope"}} {
+		r := runCLI(t, nil, "", args...)
+		if r.err == nil || exitCode(r.err) != 2 {
+			t.Errorf("%v: err %v (exit %d), want a usage error", args, r.err, exitCode(r.err))
+		}
+	}
+}
+
+func TestImportReportAndJSON(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "k.db")
+	in := writeFile(t, "in.jsonl", `{"record":"organization","external_id":"o1","name":"Org","kind":"university","country":"JP"}
+{"record":"listing","external_id":"l1","org":"o1","side":"seed","kind":"technology","title":"T","summary":"S","language":"en","trl":3}
+{"record":"listing","external_id":"l2","org":"o1","side":"seed","kind":"technology","title":"T","summary":"S","language":"en","trl":0}
+`)
+	r := runCLI(t, nil, "", "import", "--db", db, "--format", "jsonl", in)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	for _, want := range []string{"3 rows read", "1 created", "1 rows skipped", "line 3 (l2)", "trl must be"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("report lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	r = runCLI(t, map[string]string{"KAKEHASHI_DB": db}, "", "import", "--format", "jsonl", "--json", in)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	var reports map[string]struct {
+		Rows      int
+		Unchanged map[string]int
+		Problems  []struct{ Line int }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &reports); err != nil {
+		t.Fatalf("--json output is not one JSON document: %v\n%s", err, r.stdout)
+	}
+	rep := reports[in]
+	if rep.Rows != 3 || rep.Unchanged["listing"] != 1 || rep.Unchanged["organization"] != 1 || len(rep.Problems) != 1 || rep.Problems[0].Line != 3 {
+		t.Fatalf("second import report: %+v", rep)
+	}
+	r = runCLI(t, nil, "", "export", "--db", db, "--format", "jsonl")
+	if r.err != nil || strings.Count(r.stdout, "\n") != 2 || !strings.Contains(r.stdout, `"external_id":"l1"`) {
+		t.Fatalf("export: %v\n%s", r.err, r.stdout)
+	}
+	out := filepath.Join(t.TempDir(), "listings.csv")
+	if r = runCLI(t, nil, "", "export", "--db", db, "--format", "csv", "--what", "listings", "--out", out); r.err != nil {
+		t.Fatal(r.err)
+	}
+	if b, _ := os.ReadFile(out); !strings.HasPrefix(string(b), "external_id,org,side") {
+		t.Fatalf("CSV export: %q", b)
+	}
+}
+
+func TestUserAdd(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "k.db")
+	r := runCLI(t, nil, "correct horse battery\n", "user", "add", "--db", db, "--email", "Admin@Example.org", "--name", "Admin", "--role", "admin")
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	store, err := sqlstore.Open(context.Background(), db, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	u, err := store.UserByEmail(context.Background(), "admin@example.org")
+	if err != nil || u.PlatformRole != kakehashi.PlatformAdmin || auth.VerifyPassword("correct horse battery", u.PasswordHash) != nil {
+		t.Fatalf("created user %+v, %v", u, err)
+	}
+	for _, c := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"short\n", []string{"--email", "b@example.org", "--name", "B"}, "at least 10"},
+		{"long enough pw\n", []string{"--email", "admin@example.org", "--name", "Again"}, "already registered"},
+		{"long enough pw\n", []string{"--email", "c@example.org", "--name", "C", "--role", "root"}, "platform_role"},
+		{"long enough pw\n", []string{"--email", "d@example.org", "--name", "D", "--org", "no-such-org"}, "not found"},
+	} {
+		r := runCLI(t, nil, c.stdin, append([]string{"user", "add", "--db", db}, c.args...)...)
+		if r.err == nil || !strings.Contains(r.err.Error(), c.want) {
+			t.Errorf("%v: err %v, want %q", c.args, r.err, c.want)
+		}
+	}
+}
+
+// TestServeDemo starts the server with the demo on SQLite, reads the API
+// anonymously, and shuts it down by cancelling its context (as SIGTERM does).
+func TestServeDemo(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "k.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	var logs bytes.Buffer
+	e := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &logs, Getenv: func(string) string { return "" },
+		Ready: func(a string) { addrc <- a }}
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx, []string{"serve", "--db", db, "--demo", "--addr", "127.0.0.1:0"}) }()
+	var addr string
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		t.Fatalf("serve ended: %v\n%s", err, logs.String())
+	case <-time.After(60 * time.Second):
+		t.Fatal("server did not start")
+	}
+	var page struct {
+		Items []kakehashi.Listing `json:"items"`
+	}
+	resp, err := http.Get("http://" + addr + "/api/v1/listings?limit=200")
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&page)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(page.Items) < 150 {
+		t.Fatalf("anonymous listing: status %d, %d items", resp.StatusCode, len(page.Items))
+	}
+	for _, l := range page.Items {
+		if l.Visibility != kakehashi.VisibilityPublic || l.Status == kakehashi.StatusDraft {
+			t.Fatalf("anonymous caller got listing %d (%s, %s)", l.ID, l.Visibility, l.Status)
+		}
+	}
+	resp, err = http.Get("http://" + addr + "/api/v1/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		OpenAPI string `json:"openapi"`
+	}
+	json.NewDecoder(resp.Body).Decode(&doc)
+	resp.Body.Close()
+	if doc.OpenAPI != "3.1.0" {
+		t.Fatalf("openapi = %q", doc.OpenAPI)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v after shutdown", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not shut down")
+	}
+	if !strings.Contains(logs.String(), "demo data loaded") || !strings.Contains(logs.String(), "stopped") {
+		t.Fatalf("logs:\n%s", logs.String())
+	}
+	// A second start leaves the loaded database alone.
+	logs.Reset()
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	go func() { done <- e.Run(ctx2, []string{"serve", "--db", db, "--demo", "--addr", "127.0.0.1:0"}) }()
+	<-addrc
+	cancel2()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "demo data not loaded") {
+		t.Fatalf("second start logs:\n%s", logs.String())
+	}
+}
+
+// buildBinary compiles the command once per test binary run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "kakehashi")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestSIGTERMDrains runs the real binary and stops it with SIGTERM.
+func TestSIGTERMDrains(t *testing.T) {
+	bin := buildBinary(t)
+	db := filepath.Join(t.TempDir(), "k.db")
+	cmd := exec.Command(bin, "serve", "--db", db, "--addr", "127.0.0.1:0")
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(logs.String(), "serving") {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no start:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, logs.String())
+	}
+	if !strings.Contains(logs.String(), "draining") || !strings.Contains(logs.String(), "stopped") {
+		t.Fatalf("logs:\n%s", logs.String())
+	}
+}
+
+// TestKillDuringImport kills an import with SIGKILL while it writes, checks
+// that only whole batches were stored, and that a re-run completes the
+// import without duplicates, on both backends.
+func TestKillDuringImport(t *testing.T) {
+	bin := buildBinary(t)
+	const orgs, listings, batch = 50, 12000, 200
+	var b strings.Builder
+	for i := range orgs {
+		fmt.Fprintf(&b, `{"record":"organization","external_id":"o%d","name":"Org %d","kind":"company","country":"GB"}`+"\n", i, i)
+	}
+	for i := range listings {
+		fmt.Fprintf(&b, `{"record":"listing","external_id":"l%d","org":"o%d","side":"need","kind":"challenge","title":"Need %d","summary":"Summary of need %d","body":"%s","language":"en","trl":%d}`+"\n",
+			i, i%orgs, i, i, strings.Repeat("text ", 50), 1+i%9)
+	}
+	file := writeFile(t, "big.jsonl", b.String())
+
+	for _, backend := range []string{"SQLite", "Postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			dsn := filepath.Join(t.TempDir(), "k.db")
+			if backend == "Postgres" {
+				dsn = postgres.Get(t).NewDatabase(t)
+			}
+			ctx := context.Background()
+			store, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			if err := store.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			count := func() (int, int) {
+				var o, l int
+				store.SQL().QueryRow(`SELECT COUNT(*) FROM organizations`).Scan(&o)
+				store.SQL().QueryRow(`SELECT COUNT(*) FROM listings`).Scan(&l)
+				return o, l
+			}
+			cmd := exec.Command(bin, "import", "--db", dsn, "--format", "jsonl", "--batch", fmt.Sprint(batch), file)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				if _, l := count(); l >= 3*batch {
+					break
+				}
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					t.Fatal("import made no progress")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			cmd.Process.Signal(syscall.SIGKILL)
+			cmd.Wait()
+			o, l := count()
+			t.Logf("killed after %d organizations and %d listings", o, l)
+			if o != orgs || (o+l)%batch != 0 {
+				t.Fatalf("after SIGKILL: %d organizations + %d listings is not a whole number of %d-row batches", o, l, batch)
+			}
+			if l == listings {
+				t.Fatal("the import finished before it was killed; the test proved nothing")
+			}
+			var changes int
+			store.SQL().QueryRow(`SELECT COUNT(*) FROM listing_changes`).Scan(&changes)
+			if changes != l {
+				t.Fatalf("%d change-feed entries for %d listings", changes, l)
+			}
+			r := runCLI(t, nil, "", "import", "--db", dsn, "--format", "jsonl", "--batch", fmt.Sprint(batch), "--json", file)
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			var reports map[string]struct {
+				Created, Unchanged map[string]int
+			}
+			json.Unmarshal([]byte(r.stdout), &reports)
+			rep := reports[file]
+			if rep.Created["listing"] != listings-l || rep.Unchanged["listing"] != l {
+				t.Fatalf("re-run report %+v; want %d created and %d unchanged", rep, listings-l, l)
+			}
+			if o, l := count(); o != orgs || l != listings {
+				t.Fatalf("after re-run: %d organizations, %d listings; want %d and %d", o, l, orgs, listings)
+			}
+		})
+	}
+}

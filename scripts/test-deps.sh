@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what `make test` needs and a fresh Debian machine may lack:
+# the PostgreSQL server binaries (initdb, pg_ctl). Go itself must be present.
+set -euo pipefail
+
+have_pg() {
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1
+}
+
+command -v go >/dev/null || { echo "test-deps: Go is not installed (https://go.dev/dl/)" >&2; exit 1; }
+
+if ! have_pg; then
+	echo "test-deps: installing PostgreSQL server binaries with apt-get" >&2
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	$SUDO apt-get install -y -qq postgresql >/dev/null
+	have_pg || { echo "test-deps: PostgreSQL installation failed" >&2; exit 1; }
+fi
+if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+	# initdb refuses root; the test harness runs the server as this user.
+	useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+fi
