@@ -217,7 +217,7 @@ func (l *Listing) Validate() error {
 	validList(&p, "ip.patents", l.IP.Patents, 50, patentPattern.MatchString, "a patent number such as JP7123456B2 or US11234567B2")
 	validList(&p, "ip.jurisdictions", l.IP.Jurisdictions, 50, func(s string) bool {
 		return s == "EP" || s == "WO" || ValidCountry(s)
-	}, "an ISO country code, EP or WO")
+	}, "an ISO country code, EP or WO"+countryHint(l.IP.Jurisdictions))
 	if len(l.IP.Patents) > 0 && l.IP.Status == IPNone {
 		p.Add("ip.status", "must not be none when patents are listed")
 	}
@@ -226,7 +226,7 @@ func (l *Listing) Validate() error {
 	}
 	validListOf(&p, "partnership_types", l.PartnershipTypes, len(PartnershipTypes),
 		func(s PartnershipType) bool { return oneOf(s, PartnershipTypes) }, "one of "+names(PartnershipTypes))
-	validList(&p, "target_countries", l.TargetCountries, 50, ValidCountry, "an ISO 3166-1 alpha-2 country code")
+	validList(&p, "target_countries", l.TargetCountries, 50, ValidCountry, "an ISO 3166-1 alpha-2 country code"+countryHint(l.TargetCountries))
 	if !oneOf(l.Visibility, Visibilities) {
 		p.Add("visibility", "must be one of %s", names(Visibilities))
 	}

@@ -87,7 +87,7 @@ func (o *Organization) Validate() error {
 		p.Add("kind", "must be one of %s", names(OrgKinds))
 	}
 	if !ValidCountry(o.Country) {
-		p.Add("country", "%q is not an ISO 3166-1 alpha-2 country code (e.g. JP, US, GB)", o.Country)
+		p.Add("country", "%q is not an ISO 3166-1 alpha-2 country code (e.g. JP, US, GB)%s", o.Country, countryHint([]string{o.Country}))
 	}
 	if o.Region != "" && !ValidRegion(o.Region, o.Country) {
 		p.Add("region", "%q is not an ISO 3166-2 code of country %q (e.g. JP-13)", o.Region, o.Country)

@@ -68,6 +68,14 @@ func ValidCountry(cc string) bool {
 	return ok
 }
 
+// countryHint adds the most common mistake's correction to a message.
+func countryHint(values []string) string {
+	if slices.Contains(values, "UK") {
+		return " (the United Kingdom is GB)"
+	}
+	return ""
+}
+
 var regionPattern = regexp.MustCompile(`^[A-Z]{2}-[A-Z0-9]{1,3}$`)
 
 // ValidRegion reports whether region has the shape of an ISO 3166-2

@@ -90,6 +90,9 @@ type listingsOutput struct {
 	Body Page[*kakehashi.Listing]
 }
 
+// idPath is the input of operations that take only an id. Operations with a
+// body declare their own ID field: Huma skips an embedded idPath, because an
+// embedded unexported type is an unexported field, and the id would stay 0.
 type idPath struct {
 	ID int64 `path:"id" minimum:"1"`
 }
@@ -174,7 +177,7 @@ func (s *Server) registerListings(api huma.API) {
 		OperationID: "update-listing", Method: http.MethodPatch, Path: "/listings/{id}", Tags: []string{"listings"},
 		Summary: "Change a listing", Description: "Fields left out keep their value.", MaxBodyBytes: maxBody,
 	}, func(ctx context.Context, in *struct {
-		idPath
+		ID   int64 `path:"id" minimum:"1"`
 		Body ListingInput
 	}) (*listingOutput, error) {
 		actor, err := requireUser(ctx)

@@ -107,7 +107,7 @@ func (s *Server) registerOrganizations(api huma.API) {
 		OperationID: "update-organization", Method: http.MethodPatch, Path: "/organizations/{id}", Tags: []string{"organizations"},
 		Summary: "Change an organization's profile", Description: "Its org admins and platform staff.", MaxBodyBytes: maxBody,
 	}, func(ctx context.Context, in *struct {
-		idPath
+		ID   int64 `path:"id" minimum:"1"`
 		Body OrganizationInput
 	}) (*orgOutput, error) {
 		actor, err := requireUser(ctx)

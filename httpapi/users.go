@@ -271,7 +271,7 @@ func (s *Server) registerUsers(api huma.API) {
 		OperationID: "update-user", Method: http.MethodPatch, Path: "/users/{id}", Tags: []string{"users"},
 		Summary: "Change a user account", MaxBodyBytes: maxBody,
 	}, func(ctx context.Context, in *struct {
-		idPath
+		ID   int64 `path:"id" minimum:"1"`
 		Body UserInput
 	}) (*userOutput, error) {
 		actor, err := requireUser(ctx)

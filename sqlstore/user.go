@@ -160,12 +160,19 @@ func (db *DB) SessionUser(ctx context.Context, tokenHash []byte, now time.Time) 
 	return u, nil
 }
 
-// DeleteSession ends a session.
+// DeleteSession ends a session (signing out); an unknown session is no error.
 func (db *DB) DeleteSession(ctx context.Context, tokenHash []byte) error {
-	if _, err := db.db.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash); err != nil {
-		return fmt.Errorf("delete session: %w", err)
-	}
-	return nil
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var userID int64
+		err := tx.QueryRowContext(ctx, `DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id`, tokenHash).Scan(&userID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("delete session: %w", err)
+		}
+		return db.audit(ctx, tx, &kakehashi.User{ID: userID, Email: fmt.Sprintf("user:%d", userID)}, "session.delete", "user", userID, nil)
+	})
 }
 
 // CreateAPIToken stores a personal API token under its hash.
