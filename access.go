@@ -100,6 +100,9 @@ func CanWriteUser(actor, prev, next *User) bool {
 		return true
 	case next.PlatformRole != PlatformNone && (prev == nil || prev.PlatformRole != next.PlatformRole):
 		return false
+	case prev != nil && prev.PlatformRole != PlatformNone && actor.ID != prev.ID:
+		// Only admins manage platform staff, even staff inside an org.
+		return false
 	case actor.IsOrgAdmin(next.OrgID) && (prev == nil || prev.OrgID == next.OrgID):
 		return true
 	case prev != nil && actor.ID == prev.ID:

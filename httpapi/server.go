@@ -126,6 +126,9 @@ func (s *Server) Handler(other http.Handler) http.Handler {
 	s.registerUsers(api)
 	s.registerAudit(api)
 
+	apiMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, http.StatusNotFound, "no API route "+r.Method+" /api/v1"+r.URL.Path+"; see /api/v1/openapi.json", nil)
+	})
 	root := http.NewServeMux()
 	root.Handle("/api/v1/", http.StripPrefix("/api/v1", s.authenticate(apiMux)))
 	root.HandleFunc("GET /healthz", s.healthz)
@@ -135,6 +138,9 @@ func (s *Server) Handler(other http.Handler) http.Handler {
 		root.Handle("/", s.authenticate(other))
 	}
 	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, http.StatusForbidden, "cross-origin request refused: a browser may write only from this site's own pages", nil)
+	}))
 	return s.observe(csrf.Handler(root))
 }
 

@@ -143,8 +143,18 @@ func (db *DB) CreateSession(ctx context.Context, tokenHash []byte, s kakehashi.S
 			tokenHash, s.UserID, s.CreatedAt.UTC(), s.ExpiresAt.UTC()); err != nil {
 			return fmt.Errorf("create session: %w", mapError(err))
 		}
-		return db.audit(ctx, tx, &kakehashi.User{ID: s.UserID, Email: fmt.Sprintf("user:%d", s.UserID)}, "session.create", "user", s.UserID, nil)
+		return db.auditAsUser(ctx, tx, s.UserID, "session.create")
 	})
+}
+
+// auditAsUser records an action a user took on their own account, labelled
+// with their e-mail address like every other audit event.
+func (db *DB) auditAsUser(ctx context.Context, tx *sql.Tx, userID int64, action string) error {
+	var email string
+	if err := tx.QueryRowContext(ctx, `SELECT email FROM users WHERE id = $1`, userID).Scan(&email); err != nil {
+		return fmt.Errorf("%s: read user %d: %w", action, userID, err)
+	}
+	return db.audit(ctx, tx, &kakehashi.User{ID: userID, Email: email}, action, "user", userID, nil)
 }
 
 // SessionUser returns the enabled user whose unexpired session has tokenHash.
@@ -171,7 +181,7 @@ func (db *DB) DeleteSession(ctx context.Context, tokenHash []byte) error {
 		if err != nil {
 			return fmt.Errorf("delete session: %w", err)
 		}
-		return db.audit(ctx, tx, &kakehashi.User{ID: userID, Email: fmt.Sprintf("user:%d", userID)}, "session.delete", "user", userID, nil)
+		return db.auditAsUser(ctx, tx, userID, "session.delete")
 	})
 }
 
