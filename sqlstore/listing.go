@@ -171,6 +171,12 @@ func (db *DB) Listings(ctx context.Context, f kakehashi.ListingFilter, viewer *k
 	return out, rows.Err()
 }
 
+// ScanListings returns up to n listings with id > after, in id order,
+// whatever their visibility: the search index reads the store with it.
+func (db *DB) ScanListings(ctx context.Context, after int64, n int) ([]*kakehashi.Listing, error) {
+	return db.Listings(ctx, kakehashi.ListingFilter{After: after, Limit: n}, &kakehashi.User{PlatformRole: kakehashi.PlatformAdmin})
+}
+
 // ListingCounts returns the number of listings per side and status.
 func (db *DB) ListingCounts(ctx context.Context) (map[kakehashi.Side]map[kakehashi.Status]int, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT side, status, COUNT(*) FROM listings GROUP BY side, status`)

@@ -163,6 +163,27 @@ func (db *DB) updateOrg(ctx context.Context, tx *sql.Tx, o *kakehashi.Organizati
 		return false, nil
 	}
 	o.UpdatedAt = now
+	// The organization's country is indexed with its listings: tell search
+	// indexes following the change feed to re-read them.
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM listings WHERE org_id = $1 ORDER BY id`, o.ID)
+	if err != nil {
+		return false, fmt.Errorf("update organization %d: %w", o.ID, err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return false, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		if err := db.recordChange(ctx, tx, id, now); err != nil {
+			return false, err
+		}
+	}
 	return true, db.audit(ctx, tx, actor, "organization.update", "organization", o.ID, nil)
 }
 

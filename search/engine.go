@@ -1,0 +1,504 @@
+// Package search is Kakehashi's matching engine: an in-memory inverted
+// index over listings with BM25F scoring across title, keywords, summary and
+// body, MaxScore dynamic pruning, filters, facets and visibility, and
+// explained need↔seed matching that adds structured fit (partnership type,
+// TRL, country, deadline) to text relevance.
+//
+// Every replica builds its own index from the store at start-up and follows
+// the store's change feed, so all replicas rank alike.
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/textproc"
+)
+
+// Source is where the engine reads listings from: the store.
+type Source interface {
+	// ScanListings returns up to limit listings with id > after, in id
+	// order, unredacted.
+	ScanListings(ctx context.Context, after int64, limit int) ([]*kakehashi.Listing, error)
+	ListingsByID(ctx context.Context, ids []int64) ([]*kakehashi.Listing, error)
+	Organization(ctx context.Context, id int64) (*kakehashi.Organization, error)
+	ListingChanges(ctx context.Context, afterSeq int64, limit int) ([]kakehashi.ListingChange, error)
+}
+
+// docMeta is what filters, visibility and structured fit need of a listing.
+type docMeta struct {
+	listing    int64
+	org        int64
+	country    string // the owner's
+	side       kakehashi.Side
+	kind       kakehashi.ListingKind
+	status     kakehashi.Status
+	visibility kakehashi.Visibility
+	language   string
+	trl        uint8
+	partners   uint8 // bit i: kakehashi.PartnershipTypes[i]
+	fields     []string
+	sectors    []string
+	targets    []string
+	deadline   int64 // Unix seconds; 0 for none
+	updated    int64
+}
+
+// Engine is the matching engine. It is safe for concurrent use.
+type Engine struct {
+	an     *textproc.Analyzer
+	src    Source
+	log    *slog.Logger
+	params Params
+
+	mu sync.RWMutex
+	// pub indexes what every viewer of a listing may see: all fields of
+	// ordinary listings, but only title, keywords and summary of
+	// confidential ones, whose bodies go to conf. A search never matches a
+	// viewer's query against text they may not read.
+	pub       *index
+	conf      *index
+	meta      []docMeta // by pub document
+	confDoc   map[uint32]uint32
+	byListing map[int64]uint32
+	orgs      map[int64]*kakehashi.Organization
+	seq       int64
+	ready     bool
+}
+
+// Options configure an Engine.
+type Options struct {
+	Params Params
+	Logger *slog.Logger
+	// Workers analyze listings in parallel during a build (default: all cores).
+	Workers int
+}
+
+// New returns an empty engine reading from src.
+func New(an *textproc.Analyzer, src Source, opt Options) *Engine {
+	if opt.Params.K1 == 0 {
+		opt.Params = DefaultParams()
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{an: an, src: src, log: opt.Logger, params: opt.Params, orgs: map[int64]*kakehashi.Organization{}}
+	e.reset([numFields]float64{})
+	return e
+}
+
+func (e *Engine) reset(avg [numFields]float64) {
+	e.pub = newIndex(e.params, avg)
+	e.conf = newIndex(e.params, avg)
+	e.meta = nil
+	e.confDoc = map[uint32]uint32{}
+	e.byListing = map[int64]uint32{}
+}
+
+// Ready reports whether the engine has built its index and caught up with
+// the change feed at least once.
+func (e *Engine) Ready(context.Context) error {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if !e.ready {
+		return errors.New("search index is still being built")
+	}
+	return nil
+}
+
+// Stats describe the index.
+type Stats struct {
+	Listings int   `json:"listings"`
+	Terms    int   `json:"terms"`
+	Postings int   `json:"postings"`
+	Seq      int64 `json:"seq"`
+}
+
+// Stats returns the index's size and the change-feed position it reflects.
+func (e *Engine) Stats() Stats {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	s := Stats{Listings: e.pub.live, Terms: len(e.pub.lists), Seq: e.seq}
+	for i := range e.pub.lists {
+		s.Postings += len(e.pub.lists[i].docs)
+	}
+	return s
+}
+
+// analyzed is one listing ready to be added.
+type analyzed struct {
+	l         *kakehashi.Listing
+	pub, full docText // full is set only for confidential listings
+}
+
+// analyze turns a listing into field term frequencies.
+func (e *Engine) analyze(l *kakehashi.Listing, buf *[]textproc.Token) analyzed {
+	texts := fieldTexts(l)
+	var a analyzed
+	a.l = l
+	conf := l.Visibility == kakehashi.VisibilityConfidential
+	acc := map[string]*[numFields]uint16{}
+	var order []string
+	var length [numFields]int
+	for f, text := range texts {
+		toks := e.an.AppendTokens((*buf)[:0], text)
+		*buf = toks
+		length[f] = len(toks)
+		for _, t := range toks {
+			tf := acc[t.Term]
+			if tf == nil {
+				tf = new([numFields]uint16)
+				acc[t.Term] = tf
+				order = append(order, t.Term)
+			}
+			if tf[f] < 65535 {
+				tf[f]++
+			}
+		}
+	}
+	full := docText{length: length, terms: make([]termFreq, 0, len(order))}
+	for _, term := range order {
+		full.terms = append(full.terms, termFreq{term: term, tf: *acc[term]})
+	}
+	if !conf {
+		a.pub = full
+		return a
+	}
+	a.full = full
+	a.pub = docText{length: length}
+	a.pub.length[FieldBody] = 0
+	for _, t := range full.terms {
+		t.tf[FieldBody] = 0
+		if t.tf != ([numFields]uint16{}) {
+			a.pub.terms = append(a.pub.terms, t)
+		}
+	}
+	return a
+}
+
+// fieldTexts returns the listing's text per field.
+func fieldTexts(l *kakehashi.Listing) [numFields]string {
+	var t [numFields]string
+	t[FieldTitle] = l.Title
+	t[FieldKeywords] = joinKeywords(l.Keywords)
+	t[FieldSummary] = l.Summary
+	t[FieldBody] = l.Body
+	return t
+}
+
+func joinKeywords(k []string) string {
+	n := 0
+	for _, s := range k {
+		n += len(s) + 3
+	}
+	b := make([]byte, 0, n)
+	for i, s := range k {
+		if i > 0 {
+			b = append(b, " / "...)
+		}
+		b = append(b, s...)
+	}
+	return string(b)
+}
+
+func (e *Engine) metaOf(l *kakehashi.Listing) docMeta {
+	m := docMeta{
+		listing: l.ID, org: l.OrgID, side: l.Side, kind: l.Kind, status: l.Status, visibility: l.Visibility,
+		language: l.Language, trl: uint8(l.TRL), fields: l.Fields, sectors: l.Sectors, targets: l.TargetCountries,
+		updated: l.UpdatedAt.Unix(),
+	}
+	if o := e.orgs[l.OrgID]; o != nil {
+		m.country = o.Country
+	}
+	for i, p := range kakehashi.PartnershipTypes {
+		if l.HasPartnership(p) {
+			m.partners |= 1 << i
+		}
+	}
+	if l.Deadline != nil {
+		m.deadline = l.Deadline.Unix()
+	}
+	return m
+}
+
+// insert adds an analyzed listing, replacing its previous version. The
+// caller holds e.mu.
+func (e *Engine) insert(a analyzed) {
+	if old, ok := e.byListing[a.l.ID]; ok {
+		e.pub.remove(old)
+		if c, ok := e.confDoc[old]; ok {
+			e.conf.remove(c)
+			delete(e.confDoc, old)
+		}
+	}
+	doc := e.pub.add(&a.pub)
+	e.meta = append(e.meta, e.metaOf(a.l))
+	e.byListing[a.l.ID] = doc
+	if a.l.Visibility == kakehashi.VisibilityConfidential {
+		e.confDoc[doc] = e.conf.add(&a.full)
+	}
+}
+
+// delete removes a listing that no longer exists. The caller holds e.mu.
+func (e *Engine) delete(id int64) {
+	if old, ok := e.byListing[id]; ok {
+		e.pub.remove(old)
+		if c, ok := e.confDoc[old]; ok {
+			e.conf.remove(c)
+			delete(e.confDoc, old)
+		}
+		delete(e.byListing, id)
+	}
+}
+
+// Build indexes every listing of the source, replacing the current index,
+// analyzing on all cores while one goroutine adds the documents in order.
+func (e *Engine) Build(ctx context.Context) error {
+	start := time.Now()
+	// The change-feed position is read first: changes made during the
+	// build are applied again afterwards, which is harmless.
+	seq, err := e.lastSeq(ctx)
+	if err != nil {
+		return err
+	}
+	listings, err := e.scanAll(ctx)
+	if err != nil {
+		return err
+	}
+	if err := e.loadOrgs(ctx, listings); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.buildLocked(listings, workers(0))
+	e.seq = seq
+	e.log.Info("search index built", "listings", len(listings), "terms", len(e.pub.lists), "duration", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func workers(n int) int {
+	if n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// BuildFrom indexes the given listings (whose organizations the source must
+// know), replacing the current index. Benchmarks use it.
+func (e *Engine) BuildFrom(ctx context.Context, listings []*kakehashi.Listing, nWorkers int) error {
+	if err := e.loadOrgs(ctx, listings); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.buildLocked(listings, workers(nWorkers))
+	return nil
+}
+
+// buildLocked analyzes listings on n goroutines in chunks and adds them in
+// order. Field length averages come from a sample of up to 20,000 listings
+// analyzed first, and then stay fixed for the life of the index.
+func (e *Engine) buildLocked(listings []*kakehashi.Listing, n int) {
+	const chunk = 512
+	results := make([][]analyzed, (len(listings)+chunk-1)/chunk)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	done := make([]chan struct{}, len(results))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var toks []textproc.Token
+			for c := range next {
+				part := listings[c*chunk : min((c+1)*chunk, len(listings))]
+				out := make([]analyzed, len(part))
+				for i, l := range part {
+					out[i] = e.analyze(l, &toks)
+				}
+				results[c] = out
+				close(done[c])
+			}
+		}()
+	}
+	go func() {
+		for c := range results {
+			next <- c
+		}
+		close(next)
+	}()
+	// The first chunks give the length averages.
+	var sum [numFields]float64
+	var sampled int
+	sampleChunks := min(len(results), (20000+chunk-1)/chunk)
+	for c := range sampleChunks {
+		<-done[c]
+		for _, a := range results[c] {
+			for f := range numFields {
+				sum[f] += float64(a.pub.length[f])
+			}
+			sampled++
+		}
+	}
+	var avg [numFields]float64
+	for f := range numFields {
+		if sampled > 0 {
+			avg[f] = sum[f] / float64(sampled)
+		}
+	}
+	e.reset(avg)
+	e.meta = make([]docMeta, 0, len(listings))
+	for c := range results {
+		<-done[c]
+		for _, a := range results[c] {
+			e.insert(a)
+		}
+		results[c] = nil // let the analyzed text go as soon as it is indexed
+	}
+	wg.Wait()
+}
+
+func (e *Engine) scanAll(ctx context.Context) ([]*kakehashi.Listing, error) {
+	var all []*kakehashi.Listing
+	for after := int64(0); ; {
+		page, err := e.src.ScanListings(ctx, after, 1000)
+		if err != nil {
+			return nil, fmt.Errorf("read listings: %w", err)
+		}
+		if len(page) == 0 {
+			return all, nil
+		}
+		all = append(all, page...)
+		after = page[len(page)-1].ID
+	}
+}
+
+// loadOrgs caches the organizations the listings belong to.
+func (e *Engine) loadOrgs(ctx context.Context, listings []*kakehashi.Listing) error {
+	e.mu.RLock()
+	missing := map[int64]bool{}
+	for _, l := range listings {
+		if e.orgs[l.OrgID] == nil {
+			missing[l.OrgID] = true
+		}
+	}
+	e.mu.RUnlock()
+	loaded := map[int64]*kakehashi.Organization{}
+	for id := range missing {
+		o, err := e.src.Organization(ctx, id)
+		if err != nil {
+			return fmt.Errorf("read organization %d: %w", id, err)
+		}
+		loaded[id] = o
+	}
+	e.mu.Lock()
+	for id, o := range loaded {
+		e.orgs[id] = o
+	}
+	e.mu.Unlock()
+	return nil
+}
+
+func (e *Engine) lastSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	for {
+		ch, err := e.src.ListingChanges(ctx, seq, 1000)
+		if err != nil {
+			return 0, fmt.Errorf("read change feed: %w", err)
+		}
+		if len(ch) == 0 {
+			return seq, nil
+		}
+		seq = ch[len(ch)-1].Seq
+	}
+}
+
+// CatchUp applies every change after the last one applied and returns how
+// many listings it re-indexed.
+func (e *Engine) CatchUp(ctx context.Context) (int, error) {
+	e.mu.RLock()
+	seq := e.seq
+	e.mu.RUnlock()
+	total := 0
+	for {
+		ch, err := e.src.ListingChanges(ctx, seq, 1000)
+		if err != nil {
+			return total, fmt.Errorf("read change feed: %w", err)
+		}
+		if len(ch) == 0 {
+			e.mu.Lock()
+			e.ready = true
+			e.mu.Unlock()
+			return total, nil
+		}
+		var ids []int64
+		seen := map[int64]bool{}
+		for _, c := range ch {
+			if !seen[c.ListingID] {
+				seen[c.ListingID] = true
+				ids = append(ids, c.ListingID)
+			}
+		}
+		slices.Sort(ids)
+		ls, err := e.src.ListingsByID(ctx, ids)
+		if err != nil {
+			return total, fmt.Errorf("read changed listings: %w", err)
+		}
+		// An organization may have changed too (its country is indexed):
+		// forget the cached copies of the owners of changed listings.
+		e.mu.Lock()
+		for _, l := range ls {
+			delete(e.orgs, l.OrgID)
+		}
+		e.mu.Unlock()
+		if err := e.loadOrgs(ctx, ls); err != nil {
+			return total, err
+		}
+		var toks []textproc.Token
+		as := make([]analyzed, len(ls))
+		for i, l := range ls {
+			as[i] = e.analyze(l, &toks)
+		}
+		e.mu.Lock()
+		found := map[int64]bool{}
+		for _, a := range as {
+			e.insert(a)
+			found[a.l.ID] = true
+		}
+		for _, id := range ids {
+			if !found[id] {
+				e.delete(id)
+			}
+		}
+		seq = ch[len(ch)-1].Seq
+		e.seq = seq
+		e.mu.Unlock()
+		total += len(ls)
+	}
+}
+
+// Follow applies the change feed until ctx ends, polling every interval
+// (a write becomes searchable within about one interval).
+func (e *Engine) Follow(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := e.CatchUp(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("search index: follow change feed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

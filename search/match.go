@@ -1,0 +1,287 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/textproc"
+)
+
+// fieldQueryWeight is how much a term counts when a listing is used as a
+// query, by the field it appears in.
+var fieldQueryWeight = [numFields]float64{3, 3, 2, 1}
+
+// maxQueryTerms bounds a listing-as-query to its most informative terms.
+const maxQueryTerms = 32
+
+// ListingTerms reduces a listing to its most informative weighted terms:
+// frequency across fields, weighted by field and saturated, times idf.
+func (e *Engine) ListingTerms(l *kakehashi.Listing) []weightedTerm {
+	texts := fieldTexts(l)
+	acc := map[string]*weightedTerm{}
+	var order []*weightedTerm
+	var toks []textproc.Token
+	for f, text := range texts {
+		toks = e.an.AppendTokens(toks[:0], text)
+		for _, t := range toks {
+			w := acc[t.Term]
+			if w == nil {
+				w = &weightedTerm{term: t.Term, surface: t.Surface}
+				acc[t.Term] = w
+				order = append(order, w)
+			}
+			w.weight += fieldQueryWeight[f]
+		}
+	}
+	e.mu.RLock()
+	type ranked struct {
+		w   *weightedTerm
+		key float64
+	}
+	rs := make([]ranked, len(order))
+	for i, w := range order {
+		tf := w.weight
+		w.weight = tf * (e.params.K1 + 1) / (tf + e.params.K1)
+		rs[i] = ranked{w, w.weight * e.pub.idfOf(w.term)}
+	}
+	e.mu.RUnlock()
+	sort.SliceStable(rs, func(i, j int) bool {
+		if rs[i].key != rs[j].key {
+			return rs[i].key > rs[j].key
+		}
+		return rs[i].w.term < rs[j].w.term
+	})
+	out := make([]weightedTerm, 0, min(len(rs), maxQueryTerms))
+	for _, r := range rs[:min(len(rs), maxQueryTerms)] {
+		out = append(out, *r.w)
+	}
+	return out
+}
+
+// MatchOptions tune Match.
+type MatchOptions struct {
+	Limit  int
+	Filter Filter
+	Now    time.Time
+}
+
+// OrgMatch is an organization ranked by its best matching listings.
+type OrgMatch struct {
+	Organization *kakehashi.Organization `json:"organization"`
+	Score        float64                 `json:"score"`
+	// Listings are the ids of its matching listings, best first.
+	Listings []int64 `json:"listings"`
+}
+
+// MatchResult holds the best listings on the other side and the
+// organizations behind them.
+type MatchResult struct {
+	Listing       *kakehashi.Listing `json:"listing"`
+	Hits          []Hit              `json:"hits"`
+	Organizations []OrgMatch         `json:"organizations"`
+}
+
+// candidates are ranked by text before structured fit re-ranks them.
+const candidates = 100
+
+// Match finds, for the listing with the given id, the best open listings of
+// the other side (seeds for a need, needs for a seed) that viewer may see,
+// and the organizations with the best of them. The score is text relevance
+// times (0.75 + 0.25 × fit), where fit averages the structured checks.
+func (e *Engine) Match(ctx context.Context, id int64, viewer *kakehashi.User, opt MatchOptions) (*MatchResult, error) {
+	if opt.Limit <= 0 {
+		opt.Limit = 10
+	}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	ls, err := e.src.ListingsByID(ctx, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	if len(ls) == 0 || !kakehashi.CanSeeListing(viewer, ls[0]) {
+		return nil, kakehashi.Errorf(kakehashi.ENOTFOUND, "listing %d not found", id)
+	}
+	q := kakehashi.Redact(viewer, ls[0])
+	f := opt.Filter
+	f.Side = kakehashi.SideSeed
+	if q.Side == kakehashi.SideSeed {
+		f.Side = kakehashi.SideNeed
+	}
+	f.Open = true
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	wts := e.ListingTerms(q)
+
+	e.mu.RLock()
+	accept := e.accept(f, viewer, opt.Now)
+	ranked := e.rank(wts, candidates, func(doc uint32) bool {
+		return e.meta[doc].listing != q.ID && accept(doc)
+	}, viewer)
+	type fitted struct {
+		s      scored
+		meta   docMeta
+		fit    []FitReason
+		fitSum float64
+	}
+	qm := e.metaOf(ls[0])
+	fs := make([]fitted, len(ranked))
+	for i, s := range ranked {
+		m := e.meta[s.doc]
+		fit, fitScore := structuredFit(&qm, &m, opt.Now)
+		fs[i] = fitted{s: scored{doc: s.doc, score: s.score * (0.75 + 0.25*fitScore)}, meta: m, fit: fit, fitSum: fitScore}
+	}
+	e.mu.RUnlock()
+	sort.Slice(fs, func(i, j int) bool { return better(hit(fs[i].s), hit(fs[j].s)) })
+
+	res := &MatchResult{Listing: q}
+	// Organizations: best listing, plus half the second and a quarter of
+	// the third, so breadth counts but one strong match leads.
+	type orgAcc struct {
+		scores []float64
+		ids    []int64
+	}
+	orgs := map[int64]*orgAcc{}
+	var orgOrder []int64
+	for _, x := range fs {
+		if !seesOwner(viewer, &x.meta) {
+			continue
+		}
+		a := orgs[x.meta.org]
+		if a == nil {
+			a = &orgAcc{}
+			orgs[x.meta.org] = a
+			orgOrder = append(orgOrder, x.meta.org)
+		}
+		a.scores = append(a.scores, x.s.score)
+		a.ids = append(a.ids, x.meta.listing)
+	}
+	for _, oid := range orgOrder {
+		a := orgs[oid]
+		var s float64
+		for i, v := range a.scores[:min(3, len(a.scores))] {
+			s += v / float64(int(1)<<i)
+		}
+		e.mu.RLock()
+		o := e.orgs[oid]
+		e.mu.RUnlock()
+		if o == nil {
+			continue
+		}
+		res.Organizations = append(res.Organizations, OrgMatch{Organization: o, Score: s, Listings: a.ids})
+	}
+	sort.SliceStable(res.Organizations, func(i, j int) bool {
+		if res.Organizations[i].Score != res.Organizations[j].Score {
+			return res.Organizations[i].Score > res.Organizations[j].Score
+		}
+		return res.Organizations[i].Organization.ID < res.Organizations[j].Organization.ID
+	})
+	if len(res.Organizations) > opt.Limit {
+		res.Organizations = res.Organizations[:opt.Limit]
+	}
+
+	fs = fs[:min(len(fs), opt.Limit)]
+	top := make([]scored, len(fs))
+	metas := make([]docMeta, len(fs))
+	for i, x := range fs {
+		top[i], metas[i] = x.s, x.meta
+	}
+	hits, err := e.explain(ctx, top, metas, wts, viewer)
+	if err != nil {
+		return nil, err
+	}
+	for i := range hits {
+		for _, x := range fs {
+			if x.meta.listing == hits[i].Listing.ID {
+				hits[i].Explanation.TextScore = x.s.score / (0.75 + 0.25*x.fitSum)
+				hits[i].Explanation.Fit = x.fit
+				hits[i].Explanation.FitScore = x.fitSum
+			}
+		}
+	}
+	res.Hits = hits
+	return res, nil
+}
+
+// structuredFit compares a query listing q with a candidate c: compatible
+// partnership types, TRL within the need's range, country preference and an
+// open deadline. It returns each check and their average in [0, 1].
+func structuredFit(q, c *docMeta, now time.Time) ([]FitReason, float64) {
+	need, seed := q, c
+	if q.side == kakehashi.SideSeed {
+		need, seed = c, q
+	}
+	var out []FitReason
+
+	// Partnership types.
+	switch {
+	case need.partners == 0 || seed.partners == 0:
+		out = append(out, FitReason{Check: "partnership", OK: true, Value: 0.5, Detail: "no partnership type stated on one side"})
+	case need.partners&seed.partners != 0:
+		out = append(out, FitReason{Check: "partnership", OK: true, Value: 1, Detail: "both want " + partnerNames(need.partners&seed.partners)})
+	default:
+		out = append(out, FitReason{Check: "partnership", OK: false, Value: 0,
+			Detail: fmt.Sprintf("the need seeks %s; the seed offers %s", partnerNames(need.partners), partnerNames(seed.partners))})
+	}
+
+	// TRL: a seed fits from one level below the need's TRL (a short
+	// development step) to two above it (more mature is usually fine).
+	lo, hi := int(need.trl)-1, int(need.trl)+2
+	switch t := int(seed.trl); {
+	case t >= lo && t <= hi:
+		out = append(out, FitReason{Check: "trl", OK: true, Value: 1, Detail: fmt.Sprintf("seed TRL %d is within the need's range %d–%d", t, max(lo, 1), min(hi, 9))})
+	default:
+		gap := lo - t
+		if t > hi {
+			gap = t - hi
+		}
+		v := max(0, 1-0.25*float64(gap))
+		out = append(out, FitReason{Check: "trl", OK: false, Value: v, Detail: fmt.Sprintf("seed TRL %d is outside the need's range %d–%d", t, max(lo, 1), min(hi, 9))})
+	}
+
+	// Country preference, both ways.
+	switch {
+	case need.country != "" && slices.Contains(seed.targets, need.country),
+		seed.country != "" && slices.Contains(need.targets, seed.country):
+		out = append(out, FitReason{Check: "country", OK: true, Value: 1, Detail: "a target country of one side is the other's country"})
+	case len(need.targets) == 0 && len(seed.targets) == 0:
+		out = append(out, FitReason{Check: "country", OK: true, Value: 0.5, Detail: "no target countries stated"})
+	default:
+		out = append(out, FitReason{Check: "country", OK: false, Value: 0, Detail: "neither side's country is among the other's target countries"})
+	}
+
+	// Deadline.
+	switch {
+	case need.deadline == 0:
+		out = append(out, FitReason{Check: "deadline", OK: true, Value: 1, Detail: "no deadline"})
+	case need.deadline >= now.Unix():
+		days := (need.deadline - now.Unix()) / 86400
+		out = append(out, FitReason{Check: "deadline", OK: true, Value: 1, Detail: fmt.Sprintf("deadline %s, in %d days", time.Unix(need.deadline, 0).UTC().Format(time.DateOnly), days)})
+	default:
+		out = append(out, FitReason{Check: "deadline", OK: false, Value: 0, Detail: "deadline " + time.Unix(need.deadline, 0).UTC().Format(time.DateOnly) + " has passed"})
+	}
+
+	var sum float64
+	for _, r := range out {
+		sum += r.Value
+	}
+	return out, sum / float64(len(out))
+}
+
+func partnerNames(mask uint8) string {
+	var s string
+	for i, p := range kakehashi.PartnershipTypes {
+		if mask&(1<<i) != 0 {
+			if s != "" {
+				s += ", "
+			}
+			s += string(p)
+		}
+	}
+	return s
+}
