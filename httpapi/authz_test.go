@@ -146,6 +146,50 @@ func authzCases() []authzCase {
 				}
 			}
 		}},
+		{op: "GET /search", want: all(s200), run: func(e *testEnv, c cell) (*response, func()) {
+			word := fmt.Sprintf("zqx%d", e.next())
+			l := e.listing(e.own.ID, c.vis, kakehashi.StatusOpen, func(l *kakehashi.Listing) { l.Body = "Uses " + word + " widely." })
+			e.index()
+			r := e.do("GET", "/search?facets=true&q="+word, nil, e.as(c.actor))
+			return r, func() {
+				var p struct {
+					Hits []struct {
+						Listing map[string]any
+					}
+					Total int
+				}
+				r.decode(e.t, &p)
+				// The word is in the body: only viewers who read the body find it.
+				var viewer *kakehashi.User
+				if a := e.actors[c.actor]; a != nil {
+					viewer = a.user
+				}
+				want := kakehashi.SeesFullListing(viewer, l)
+				if found := len(p.Hits) == 1 && id(p.Hits[0].Listing, "id") == l.ID; found != want || (p.Total == 1) != want {
+					e.t.Errorf("search for a body word of a %s listing: %d hits, total %d; want found=%v", c.vis, len(p.Hits), p.Total, want)
+				}
+			}
+		}},
+		{op: "GET /listings/{id}/matches", want: func(c cell) int {
+			if c.actor == anonymous && c.vis != kakehashi.VisibilityPublic {
+				return s404
+			}
+			return s200
+		}, run: func(e *testEnv, c cell) (*response, func()) {
+			e.index()
+			r := e.do("GET", fmt.Sprintf("/listings/%d/matches", c.l.ID), nil, e.as(c.actor))
+			return r, func() {
+				if r.status != s200 {
+					notFound(e.t, r, "listing", c.l.ID)
+					return
+				}
+				var m struct {
+					Listing map[string]any
+				}
+				r.decode(e.t, &m)
+				checkRedaction(e.t, m.Listing, c.l, c.actor == otherMember && c.vis == kakehashi.VisibilityConfidential)
+			}
+		}},
 		{op: "GET /organizations", want: all(s200), run: func(e *testEnv, c cell) (*response, func()) {
 			r := e.do("GET", "/organizations?limit=200", nil, e.as(c.actor))
 			return r, func() {

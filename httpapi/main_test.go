@@ -6,6 +6,7 @@ package httpapi_test
 // and the API behaviour tests use.
 
 import (
+	"sync"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -25,6 +26,8 @@ import (
 	"github.com/kakehashi/kakehashi/httpapi"
 	"github.com/kakehashi/kakehashi/internal/pgtest"
 	"github.com/kakehashi/kakehashi/metrics"
+	"github.com/kakehashi/kakehashi/search"
+	"github.com/kakehashi/kakehashi/textproc"
 	"github.com/kakehashi/kakehashi/sqlstore"
 	"github.com/kakehashi/kakehashi/sqlstore/storetest"
 )
@@ -81,6 +84,7 @@ type testEnv struct {
 	target *kakehashi.User
 	actors map[actorID]*actor
 	seq    *atomic.Int64
+	engine *search.Engine
 }
 
 // with returns a copy of e whose helpers report to t, for use in subtests.
@@ -102,10 +106,20 @@ func newEnv(t *testing.T, newDSN storetest.NewDSN, cfg httpapi.Config) *testEnv 
 		cfg.Passwords = fastPasswords
 	}
 	db := storetest.Open(t, newDSN)
+	engine := search.New(sharedAnalyzer(t), db, search.Options{})
+	if err := engine.Build(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := engine.CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Search == nil {
+		cfg.Search = engine
+	}
 	api := httpapi.New(db, slog.New(slog.DiscardHandler), metrics.NewRegistry(), cfg)
 	srv := httptest.NewServer(api.Handler(nil))
 	t.Cleanup(srv.Close)
-	e := &testEnv{t: t, db: db, srv: srv, actors: map[actorID]*actor{}, seq: new(atomic.Int64)}
+	e := &testEnv{t: t, db: db, srv: srv, actors: map[actorID]*actor{}, seq: new(atomic.Int64), engine: engine}
 	e.own = e.org("own", "JP")
 	e.other = e.org("other", "US")
 	for _, a := range []struct {
@@ -126,6 +140,29 @@ func newEnv(t *testing.T, newDSN storetest.NewDSN, cfg httpapi.Config) *testEnv 
 	}
 	e.target = e.user("target", e.own.ID, kakehashi.RoleMember, kakehashi.PlatformNone, "password of target")
 	return e
+}
+
+var (
+	analyzerOnce sync.Once
+	analyzer     *textproc.Analyzer
+	analyzerErr  error
+)
+
+// sharedAnalyzer loads the Japanese dictionary once for all tests.
+func sharedAnalyzer(t *testing.T) *textproc.Analyzer {
+	analyzerOnce.Do(func() { analyzer, analyzerErr = textproc.New() })
+	if analyzerErr != nil {
+		t.Fatal(analyzerErr)
+	}
+	return analyzer
+}
+
+// index brings the search index up to date with the store.
+func (e *testEnv) index() {
+	e.t.Helper()
+	if _, err := e.engine.CatchUp(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // next returns a number unique within the env, for names and e-mails.

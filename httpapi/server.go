@@ -51,6 +51,7 @@ type Server struct {
 	secure       bool
 	now          func() time.Time
 	readyChecks  []ReadyCheck
+	search       Searcher
 }
 
 // ReadyCheck is one named readiness condition reported by /readyz.
@@ -69,6 +70,9 @@ type Config struct {
 	Now           func() time.Time
 	// ReadyChecks are reported by /readyz besides the store.
 	ReadyChecks []ReadyCheck
+	// Search serves /search and /listings/{id}/matches; without it they
+	// answer 503.
+	Search Searcher
 }
 
 // New returns a Server over store.
@@ -82,6 +86,7 @@ func New(store Store, log *slog.Logger, reg *metrics.Registry, cfg Config) *Serv
 		secure:       cfg.SecureCookies,
 		now:          cfg.Now,
 		readyChecks:  cfg.ReadyChecks,
+		search:       cfg.Search,
 	}
 	if s.passwords == (auth.Params{}) {
 		s.passwords = auth.DefaultParams
@@ -125,6 +130,7 @@ func (s *Server) Handler(other http.Handler) http.Handler {
 	s.registerListings(api)
 	s.registerUsers(api)
 	s.registerAudit(api)
+	s.registerSearch(api)
 
 	apiMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "no API route "+r.Method+" /api/v1"+r.URL.Path+"; see /api/v1/openapi.json", nil)

@@ -9,6 +9,8 @@
 //	kakehashi user add [--db …] --email E --name N [--org ID|EXTERNAL_ID] [--org-role member|org_admin] [--role admin|coordinator]
 //	kakehashi import  [--db …] --format jsonl|csv [--json] FILE…
 //	kakehashi export  [--db …] --format jsonl|csv [--what all|organizations|listings] [--out FILE]
+//	kakehashi search  [--db …] [--side seed|need] [--country CC] [--json] QUERY
+//	kakehashi match   [--db …] [--json] LISTING_ID
 //
 // Every flag can also be set from the environment as KAKEHASHI_<FLAG>, for
 // example KAKEHASHI_DB=postgres://… .
@@ -72,6 +74,8 @@ Commands:
   user add  create a user account (e.g. the first admin)
   import    import organizations and listings (JSON Lines or CSV)
   export    export organizations and listings
+  search    search seeds and needs (English or Japanese)
+  match     the best matches for a listing, explained
 
 Run 'kakehashi COMMAND -h' for a command's flags.`
 
@@ -95,6 +99,10 @@ func (e *Env) Run(ctx context.Context, args []string) error {
 		return e.importCmd(ctx, args[1:])
 	case "export":
 		return e.exportCmd(ctx, args[1:])
+	case "search":
+		return e.searchCmd(ctx, args[1:])
+	case "match":
+		return e.matchCmd(ctx, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(e.Stdout, usage)
 		return nil

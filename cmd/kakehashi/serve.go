@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -13,7 +14,9 @@ import (
 	"github.com/kakehashi/kakehashi/demo"
 	"github.com/kakehashi/kakehashi/httpapi"
 	"github.com/kakehashi/kakehashi/metrics"
+	"github.com/kakehashi/kakehashi/search"
 	"github.com/kakehashi/kakehashi/sqlstore"
+	"github.com/kakehashi/kakehashi/textproc"
 )
 
 func (e *Env) serve(ctx context.Context, args []string) error {
@@ -24,6 +27,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure (set when served over TLS)")
 	maxConns := fs.Int("max-conns", 0, "database connection pool size (0: 20 for PostgreSQL, driver default for SQLite)")
 	shutdown := fs.Duration("shutdown-timeout", 20*time.Second, "how long to let requests finish on SIGTERM")
+	follow := fs.Duration("follow-interval", 250*time.Millisecond, "how often the search index reads the change feed")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -70,7 +74,20 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 		Read: func(context.Context) (map[string]float64, error) {
 			return map[string]float64{"": float64(db.SQL().Stats().OpenConnections)}, nil
 		}})
-	api := httpapi.New(db, log, reg, httpapi.Config{SecureCookies: *secure})
+	an, err := textproc.New()
+	if err != nil {
+		return fmt.Errorf("load text analysis: %w", err)
+	}
+	engine := search.New(an, db, search.Options{Logger: log})
+	go runIndex(ctx, engine, log, *follow)
+	reg.AddGauge(metrics.Gauge{Name: "kakehashi_search_index", Help: "Search index size and change-feed position.",
+		Read: func(context.Context) (map[string]float64, error) {
+			st := engine.Stats()
+			return map[string]float64{`what="listings"`: float64(st.Listings), `what="terms"`: float64(st.Terms),
+				`what="postings"`: float64(st.Postings), `what="seq"`: float64(st.Seq)}, nil
+		}})
+	api := httpapi.New(db, log, reg, httpapi.Config{SecureCookies: *secure, Search: engine,
+		ReadyChecks: []httpapi.ReadyCheck{{Name: "search", Check: engine.Ready}}})
 	srv := &http.Server{
 		Handler:           api.Handler(http.HandlerFunc(notFoundPage)),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -105,6 +122,27 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// runIndex builds the search index, retrying until it succeeds, then
+// follows the change feed until ctx ends.
+func runIndex(ctx context.Context, engine *search.Engine, log *slog.Logger, every time.Duration) {
+	for {
+		err := engine.Build(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		log.Error("build search index; retrying in 5s", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Second):
+		}
+	}
+	engine.Follow(ctx, every)
 }
 
 // notFoundPage answers paths outside the API until the web interface exists.
