@@ -6,7 +6,6 @@ package httpapi_test
 // and the API behaviour tests use.
 
 import (
-	"sync"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -18,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -27,9 +27,9 @@ import (
 	"github.com/kakehashi/kakehashi/internal/pgtest"
 	"github.com/kakehashi/kakehashi/metrics"
 	"github.com/kakehashi/kakehashi/search"
-	"github.com/kakehashi/kakehashi/textproc"
 	"github.com/kakehashi/kakehashi/sqlstore"
 	"github.com/kakehashi/kakehashi/sqlstore/storetest"
+	"github.com/kakehashi/kakehashi/textproc"
 )
 
 var postgres pgtest.Shared
