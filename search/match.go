@@ -285,3 +285,26 @@ func partnerNames(mask uint8) string {
 	}
 	return s
 }
+
+// Ranked is a listing id with its text score.
+type Ranked struct {
+	ID    int64
+	Score float64
+}
+
+// RankListing ranks, for a listing used as a query (which need not be
+// stored), the k best listings that pass the filter, by text relevance only
+// and without explanations: the hot path of Match, for benchmarks and batch
+// jobs.
+func (e *Engine) RankListing(l *kakehashi.Listing, k int, f Filter, viewer *kakehashi.User) []Ranked {
+	wts := e.ListingTerms(l)
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	accept := e.accept(f, viewer, time.Now())
+	ranked := e.rank(wts, k, accept, viewer)
+	out := make([]Ranked, len(ranked))
+	for i, s := range ranked {
+		out[i] = Ranked{ID: e.meta[s.doc].listing, Score: s.score}
+	}
+	return out
+}

@@ -103,6 +103,8 @@ func (e *Env) Run(ctx context.Context, args []string) error {
 		return e.searchCmd(ctx, args[1:])
 	case "match":
 		return e.matchCmd(ctx, args[1:])
+	case "bench":
+		return e.benchCmd(ctx, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(e.Stdout, usage)
 		return nil
