@@ -272,12 +272,11 @@ func (e *Engine) Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := e.loadOrgs(ctx, listings); err != nil {
-		return err
-	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.buildLocked(listings, workers(0))
+	if err := e.buildLocked(ctx, len(listings), func(i int) *kakehashi.Listing { return listings[i] }, workers(0)); err != nil {
+		return err
+	}
 	e.seq = seq
 	e.log.Info("search index built", "listings", len(listings), "terms", len(e.pub.lists), "duration", time.Since(start).Round(time.Millisecond))
 	return nil
@@ -290,58 +289,83 @@ func workers(n int) int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// BuildFrom indexes the given listings (whose organizations the source must
-// know), replacing the current index. Benchmarks use it.
+// BuildFrom indexes the given listings, replacing the current index.
 func (e *Engine) BuildFrom(ctx context.Context, listings []*kakehashi.Listing, nWorkers int) error {
-	if err := e.loadOrgs(ctx, listings); err != nil {
-		return err
-	}
+	return e.BuildFunc(ctx, len(listings), func(i int) *kakehashi.Listing { return listings[i] }, nWorkers)
+}
+
+// BuildFunc indexes n listings returned by get(0) … get(n-1), replacing the
+// current index. get is called from several goroutines; listings are
+// fetched chunk by chunk, so a corpus need not be held in memory whole.
+func (e *Engine) BuildFunc(ctx context.Context, n int, get func(i int) *kakehashi.Listing, nWorkers int) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.buildLocked(listings, workers(nWorkers))
-	return nil
+	return e.buildLocked(ctx, n, get, workers(nWorkers))
 }
 
 // buildLocked analyzes listings on n goroutines in chunks and adds them in
 // order. Field length averages come from a sample of up to 20,000 listings
 // analyzed first, and then stay fixed for the life of the index.
-func (e *Engine) buildLocked(listings []*kakehashi.Listing, n int) {
+func (e *Engine) buildLocked(ctx context.Context, total int, get func(int) *kakehashi.Listing, n int) error {
 	const chunk = 512
-	results := make([][]analyzed, (len(listings)+chunk-1)/chunk)
+	results := make([][]analyzed, (total+chunk-1)/chunk)
 	var wg sync.WaitGroup
 	next := make(chan int)
 	done := make([]chan struct{}, len(results))
 	for i := range done {
 		done[i] = make(chan struct{})
 	}
+	stop := make(chan struct{})
+	defer close(stop)
 	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var toks []textproc.Token
 			for c := range next {
-				part := listings[c*chunk : min((c+1)*chunk, len(listings))]
-				out := make([]analyzed, len(part))
-				for i, l := range part {
-					out[i] = e.analyze(l, &toks)
+				end := min((c+1)*chunk, total)
+				out := make([]analyzed, 0, end-c*chunk)
+				for i := c * chunk; i < end; i++ {
+					out = append(out, e.analyze(get(i), &toks))
 				}
 				results[c] = out
 				close(done[c])
 			}
 		}()
 	}
+	sampleChunks := min(len(results), (20000+chunk-1)/chunk)
+	// Bound the analyzed text held in memory: a chunk is handed out only
+	// when fewer than window chunks are analyzed but not yet indexed.
+	slots := make(chan struct{}, sampleChunks+2*n+2)
 	go func() {
+		defer close(next)
 		for c := range results {
-			next <- c
+			select {
+			case slots <- struct{}{}:
+			case <-stop:
+				return
+			}
+			select {
+			case next <- c:
+			case <-stop:
+				return
+			}
 		}
-		close(next)
 	}()
-	// The first chunks give the length averages.
+	wait := func(c int) error {
+		select {
+		case <-done[c]:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	var sum [numFields]float64
 	var sampled int
-	sampleChunks := min(len(results), (20000+chunk-1)/chunk)
 	for c := range sampleChunks {
-		<-done[c]
+		if err := wait(c); err != nil {
+			return err
+		}
 		for _, a := range results[c] {
 			for f := range numFields {
 				sum[f] += float64(a.pub.length[f])
@@ -356,15 +380,41 @@ func (e *Engine) buildLocked(listings []*kakehashi.Listing, n int) {
 		}
 	}
 	e.reset(avg)
-	e.meta = make([]docMeta, 0, len(listings))
+	e.meta = make([]docMeta, 0, total)
 	for c := range results {
-		<-done[c]
+		if err := wait(c); err != nil {
+			return err
+		}
+		if err := e.loadOrgsLocked(ctx, results[c]); err != nil {
+			return err
+		}
 		for _, a := range results[c] {
 			e.insert(a)
 		}
 		results[c] = nil // let the analyzed text go as soon as it is indexed
+		<-slots
 	}
 	wg.Wait()
+	e.pub.trim()
+	e.conf.trim()
+	return nil
+}
+
+// loadOrgsLocked caches the organizations of analyzed listings. The caller
+// holds e.mu.
+func (e *Engine) loadOrgsLocked(ctx context.Context, as []analyzed) error {
+	for _, a := range as {
+		id := a.l.OrgID
+		if e.orgs[id] != nil {
+			continue
+		}
+		o, err := e.src.Organization(ctx, id)
+		if err != nil {
+			return fmt.Errorf("read organization %d: %w", id, err)
+		}
+		e.orgs[id] = o
+	}
+	return nil
 }
 
 func (e *Engine) scanAll(ctx context.Context) ([]*kakehashi.Listing, error) {

@@ -1,7 +1,10 @@
 package search
 
 import (
+	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"slices"
 	"sort"
 )
@@ -121,6 +124,18 @@ func (ix *index) add(d *docText) uint32 {
 		pl.max = max(pl.max, imp)
 	}
 	return doc
+}
+
+// trim releases the spare capacity that appending left in posting lists.
+func (ix *index) trim() {
+	for i := range ix.lists {
+		pl := &ix.lists[i]
+		if cap(pl.docs) > len(pl.docs)+len(pl.docs)/8 {
+			pl.docs = slices.Clip(slices.Clone(pl.docs))
+			pl.impacts = slices.Clip(slices.Clone(pl.impacts))
+		}
+	}
+	ix.lists = slices.Clip(ix.lists)
 }
 
 // remove marks a document deleted.
@@ -376,4 +391,37 @@ func (ix *index) matchAll(terms []queryTerm, fn func(uint32)) {
 			fn(doc)
 		}
 	}
+}
+
+// ParseParams reads parameter overrides such as "k1=0.9,title=2,b.body=0.4"
+// (a bare field name sets its weight) on top of base.
+func ParseParams(s string, base Params) (Params, error) {
+	p := base
+	if strings.TrimSpace(s) == "" {
+		return p, nil
+	}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		x, err := strconv.ParseFloat(v, 64)
+		if !ok || err != nil || x < 0 {
+			return p, fmt.Errorf("parameter %q: want name=non-negative number", kv)
+		}
+		if k == "k1" {
+			p.K1 = x
+			continue
+		}
+		dst := &p.Weight
+		if b, ok := strings.CutPrefix(k, "b."); ok {
+			dst, k = &p.B, b
+			if x > 1 {
+				return p, fmt.Errorf("parameter %q: b must be at most 1", kv)
+			}
+		}
+		f := slices.IndexFunc([]Field{FieldTitle, FieldKeywords, FieldSummary, FieldBody}, func(f Field) bool { return f.String() == k })
+		if f < 0 {
+			return p, fmt.Errorf("parameter %q: unknown name %q (k1, title, keywords, summary, body, b.<field>)", kv, k)
+		}
+		dst[f] = x
+	}
+	return p, nil
 }

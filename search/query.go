@@ -275,6 +275,27 @@ func (e *Engine) rank(wts []weightedTerm, k int, accept func(uint32) bool, viewe
 	return out
 }
 
+// SearchIDs ranks like Search but returns only listing ids and scores,
+// without loading or explaining the listings: for benchmarks and batch jobs.
+func (e *Engine) SearchIDs(ctx context.Context, q Query) ([]Ranked, error) {
+	if err := q.Filter.Validate(); err != nil {
+		return nil, err
+	}
+	if q.Now.IsZero() {
+		q.Now = time.Now()
+	}
+	wts := e.queryTerms(q.Text)
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	ranked := e.rank(wts, q.Offset+max(q.Limit, 1), e.accept(q.Filter, q.Viewer, q.Now), q.Viewer)
+	ranked = page(ranked, q.Offset, max(q.Limit, 1))
+	out := make([]Ranked, len(ranked))
+	for i, s := range ranked {
+		out[i] = Ranked{ID: e.meta[s.doc].listing, Score: s.score}
+	}
+	return out, nil
+}
+
 // Search runs a free-text query. An empty text lists the filtered listings,
 // most recently updated first.
 func (e *Engine) Search(ctx context.Context, q Query) (*Result, error) {

@@ -7,6 +7,8 @@ package textproc
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -53,7 +55,14 @@ type Token struct {
 // Analyzer analyzes text. It is safe for concurrent use.
 type Analyzer struct {
 	ja *tokenizer.Tokenizer
+	// stems caches Snowball stems, the bulk of English analysis time;
+	// natural text repeats its words, so the cache stays small.
+	stems     sync.Map // string → string
+	stemCount atomic.Int64
 }
+
+// maxStems bounds the stem cache.
+const maxStems = 1 << 21
 
 // New loads the Japanese dictionary (about half a second) and returns an Analyzer.
 func New() (*Analyzer, error) {
@@ -85,7 +94,7 @@ func (a *Analyzer) AppendTokens(dst []Token, text string) []Token {
 		case ScriptJapanese:
 			dst, pos = a.japanese(dst, run, start, pos)
 		case ScriptLatin:
-			dst, pos = latinWord(dst, run, start, pos)
+			dst, pos = a.latinWord(dst, run, start, pos)
 		}
 	})
 	return dst
@@ -139,17 +148,31 @@ func forEachRun(s string, fn func(start, end int, sc Script)) {
 
 // latinWord turns a Latin run (a word, possibly with digits) into its term.
 // forEachRun already cut at spaces and punctuation, so a run is one word.
-func latinWord(dst []Token, word string, offset, pos int) ([]Token, int) {
+func (a *Analyzer) latinWord(dst []Token, word string, offset, pos int) ([]Token, int) {
 	lower := strings.ToLower(word)
 	if isStopword(lower) {
 		return dst, pos
 	}
 	term := lower
 	if utf8.RuneCountInString(lower) > 2 && !hasDigit(lower) {
-		term = english.Stem(lower, false)
+		term = a.stem(lower)
 	}
 	dst = append(dst, Token{Term: term, Surface: word, Pos: pos, Start: offset, End: offset + len(word), Script: ScriptLatin})
 	return dst, pos + 1
+}
+
+// stem returns the Snowball English stem of a lower-case word.
+func (a *Analyzer) stem(w string) string {
+	if s, ok := a.stems.Load(w); ok {
+		return s.(string)
+	}
+	s := english.Stem(w, false)
+	if a.stemCount.Load() < maxStems {
+		// Clone: w may be a slice of a long text the cache must not pin.
+		a.stems.Store(strings.Clone(w), strings.Clone(s))
+		a.stemCount.Add(1)
+	}
+	return s
 }
 
 func hasDigit(s string) bool {

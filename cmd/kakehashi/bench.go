@@ -46,8 +46,13 @@ func (e *Env) benchBEIR(ctx context.Context, args []string) error {
 	runOut := fs.String("run", "", "write the engine's ranking here in TREC run format")
 	peers := fs.String("peers", "bleve,fts5", "peers to measure in the same run: bleve, fts5, or none")
 	asJSON := fs.Bool("json", false, "print the report as one JSON document")
+	paramFlag := fs.String("params", "", "override engine parameters, e.g. k1=0.9,title=2,b.body=0.4 (for tuning)")
 	if err := e.parse(fs, args); err != nil {
 		return err
+	}
+	params, err := search.ParseParams(*paramFlag, search.DefaultParams())
+	if err != nil {
+		return usageError{err.Error()}
 	}
 	if *corpus == "" || *queries == "" || *qrels == "" {
 		return usageError{"--corpus, --queries and --qrels are required"}
@@ -81,7 +86,7 @@ func (e *Env) benchBEIR(ctx context.Context, args []string) error {
 		return err
 	}
 	rep := BEIRReport{Machine: bench.ThisMachine(), Date: time.Now().UTC().Format(time.RFC3339), Corpus: *corpus, Docs: len(docs), Queries: len(qs)}
-	systems := append([]bench.System{bench.NewEngine(an, search.DefaultParams())}, peerSystems...)
+	systems := append([]bench.System{bench.NewEngine(an, params)}, peerSystems...)
 	for _, sys := range systems {
 		fmt.Fprintf(e.Stderr, "bench: %s: indexing %d documents, running %d queries…\n", sys.Name(), len(docs), len(qs))
 		r, err := bench.RunSystem(ctx, sys, docs, qs, rels)
@@ -120,6 +125,53 @@ func (e *Env) benchBEIR(ctx context.Context, args []string) error {
 	return tw.Flush()
 }
 
+// ScaleBenchReport is the output of kakehashi bench scale.
+type ScaleBenchReport struct {
+	Machine bench.Machine        `json:"machine"`
+	Date    string               `json:"date"`
+	Sizes   []*bench.ScaleReport `json:"sizes"`
+}
+
 func (e *Env) benchScale(ctx context.Context, args []string) error {
-	return usageError{"bench scale: not yet implemented"}
+	fs := e.flags("bench scale")
+	n := fs.Int("listings", 1_000_000, "largest corpus size; 10,000 and 100,000 are measured first")
+	queries := fs.Int("queries", 1000, "queries of each kind per size")
+	seed := fs.Uint64("seed", 1, "seed of the synthetic corpus")
+	asJSON := fs.Bool("json", false, "print the report as one JSON document")
+	if err := e.parse(fs, args); err != nil {
+		return err
+	}
+	if *n < 1 || *queries < 1 {
+		return usageError{"--listings and --queries must be positive"}
+	}
+	an, err := textproc.New()
+	if err != nil {
+		return err
+	}
+	syn := bench.NewSynthetic(*seed)
+	rep := ScaleBenchReport{Machine: bench.ThisMachine(), Date: time.Now().UTC().Format(time.RFC3339)}
+	for _, size := range []int{10_000, 100_000, *n} {
+		if size > *n || len(rep.Sizes) > 0 && rep.Sizes[len(rep.Sizes)-1].Listings >= size {
+			continue
+		}
+		fmt.Fprintf(e.Stderr, "bench: %d listings: building, then %d searches and %d matches…\n", size, *queries, *queries)
+		r, err := bench.RunScale(ctx, an, syn, size, *queries)
+		if err != nil {
+			return err
+		}
+		rep.Sizes = append(rep.Sizes, r)
+	}
+	if *asJSON {
+		return writeJSON(e.Stdout, rep)
+	}
+	fmt.Fprintf(e.Stdout, "Synthetic listings (150–300 words, Zipf vocabulary of 60,000 words); %s\n", rep.Machine)
+	fmt.Fprintln(e.Stdout, "Build on all cores (including generating the text); queries one at a time on one goroutine.")
+	fmt.Fprintln(e.Stdout)
+	tw := tabwriter.NewWriter(e.Stdout, 0, 2, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "listings\tbuild s\theap MiB\tterms\tpostings\tsearch p50 ms\tsearch p99 ms\tmatch p50 ms\tmatch p99 ms\t")
+	for _, r := range rep.Sizes {
+		fmt.Fprintf(tw, "%d\t%.1f\t%.0f\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t\n", r.Listings, r.BuildSec, r.HeapMiB, r.Terms, r.Postings,
+			r.SearchP50, r.SearchP99, r.MatchP50, r.MatchP99)
+	}
+	return tw.Flush()
 }
