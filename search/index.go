@@ -3,10 +3,10 @@ package search
 import (
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // Field is a searchable text field of a listing.
