@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,9 +74,11 @@ func (s *Synthetic) Listing(id int64) *kakehashi.Listing {
 	z := rand.NewZipf(rng, 1.1, 2, vocabSize-1)
 	total := 150 + rng.IntN(151)
 	nt, nk, ns := 6+rng.IntN(7), 3+rng.IntN(4), 20+rng.IntN(21)
-	kw := make([]string, nk)
-	for i := range kw {
-		kw[i] = s.vocab[z.Uint64()]
+	kw := make([]string, 0, nk)
+	for len(kw) < nk {
+		if w := s.vocab[z.Uint64()]; !slices.Contains(kw, w) {
+			kw = append(kw, w)
+		}
 	}
 	l := &kakehashi.Listing{
 		ID: id, OrgID: 1 + int64(rng.IntN(1000)), Language: "en", Visibility: kakehashi.VisibilityPublic, Status: kakehashi.StatusOpen,

@@ -334,3 +334,77 @@ func TestKillDuringImport(t *testing.T) {
 		})
 	}
 }
+
+func TestSearchAndMatchCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "k.db")
+	in := writeFile(t, "in.jsonl", `{"record":"organization","external_id":"o1","name":"Kansai Lab","kind":"university","country":"JP"}
+{"record":"organization","external_id":"o2","name":"Hoshizora Motors","kind":"company","country":"JP"}
+{"record":"listing","external_id":"s1","org":"o1","side":"seed","kind":"technology","title":"全固体電池の開発","summary":"硫化物系固体電解質を用いた全固体電池。","language":"ja","trl":4,"partnership_types":["joint_research"]}
+{"record":"listing","external_id":"s2","org":"o1","side":"seed","kind":"dataset","title":"Chest X-ray dataset","summary":"Annotated radiographs.","language":"en","trl":6}
+{"record":"listing","external_id":"n1","org":"o2","side":"need","kind":"challenge","title":"車載用の全固体電池を求む","summary":"固体電解質の量産技術を探しています。","language":"ja","trl":5,"partnership_types":["joint_research"]}
+`)
+	if r := runCLI(t, nil, "", "import", "--db", db, "--format", "jsonl", in); r.err != nil {
+		t.Fatal(r.err)
+	}
+	r := runCLI(t, nil, "", "search", "--db", db, "電池")
+	if r.err != nil || !strings.Contains(r.stdout, "全固体電池の開発") || !strings.Contains(r.stdout, "電池(title") {
+		t.Fatalf("search table: %v\n%s", r.err, r.stdout)
+	}
+	r = runCLI(t, nil, "", "search", "--db", db, "--side", "need", "--json", "電池")
+	var res struct {
+		Hits []struct {
+			Listing struct {
+				ExternalID string `json:"external_id"`
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || len(res.Hits) != 1 || res.Hits[0].Listing.ExternalID != "n1" {
+		t.Fatalf("search --json: %v %s", err, r.stdout)
+	}
+	if r := runCLI(t, nil, "", "search", "--db", db, "--country", "UK", "x"); r.err == nil || exitCode(r.err) != 2 {
+		t.Fatalf("bad filter: %v", r.err)
+	}
+	r = runCLI(t, nil, "", "match", "--db", db, "3")
+	if r.err != nil || !strings.Contains(r.stdout, "Best seeds for need 3") || !strings.Contains(r.stdout, "全固体電池の開発") || !strings.Contains(r.stdout, "✓partnership") ||
+		!strings.Contains(r.stdout, "Kansai Lab") {
+		t.Fatalf("match table: %v\n%s", r.err, r.stdout)
+	}
+	if r := runCLI(t, nil, "", "match", "--db", db, "99"); r.err == nil || !strings.Contains(r.err.Error(), "not found") {
+		t.Fatalf("match of a missing listing: %v", r.err)
+	}
+}
+
+func TestBenchCommands(t *testing.T) {
+	corpus := writeFile(t, "corpus.jsonl", `{"_id":"d1","title":"Sodium batteries","text":"Hard carbon anodes for sodium-ion batteries."}
+{"_id":"d2","title":"Chest radiographs","text":"Deep learning flags urgent chest X-rays."}
+`)
+	queries := writeFile(t, "queries.jsonl", `{"_id":"1","text":"sodium anode"}`+"\n")
+	qrels := writeFile(t, "qrels.tsv", "query-id\tcorpus-id\tscore\n1\td1\t1\n")
+	runFile := filepath.Join(t.TempDir(), "run.trec")
+	r := runCLI(t, nil, "", "bench", "beir", "--corpus", corpus, "--queries", queries, "--qrels", qrels, "--run", runFile, "--json")
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	var rep BEIRReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || len(rep.Systems) != 3 || rep.Machine.Cores == 0 {
+		t.Fatalf("bench beir --json: %v\n%s", err, r.stdout)
+	}
+	for _, s := range rep.Systems {
+		if s.Metrics.NDCG10 != 1 || s.EngineLatencyRatio <= 0 {
+			t.Errorf("%s: %+v", s.System, s)
+		}
+	}
+	if b, err := os.ReadFile(runFile); err != nil || !strings.HasPrefix(string(b), "1 Q0 d1 1 ") {
+		t.Fatalf("run file: %v %q", err, b)
+	}
+	r = runCLI(t, nil, "", "bench", "scale", "--listings", "3000", "--queries", "20")
+	if r.err != nil || !strings.Contains(r.stdout, "3000") || !strings.Contains(r.stdout, "match p99 ms") {
+		t.Fatalf("bench scale: %v\n%s", r.err, r.stdout)
+	}
+	for _, args := range [][]string{{"bench"}, {"bench", "nope"}, {"bench", "beir"}, {"bench", "beir", "--corpus", corpus, "--queries", queries, "--qrels", qrels, "--peers", "lucene"},
+		{"bench", "beir", "--corpus", corpus, "--queries", queries, "--qrels", qrels, "--params", "k1=x"}, {"bench", "scale", "--listings", "0"}} {
+		if r := runCLI(t, nil, "", args...); exitCode(r.err) != 2 {
+			t.Errorf("%v: %v, want a usage error", args, r.err)
+		}
+	}
+}
