@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -107,14 +108,17 @@ func (s *Synthetic) Listing(id int64) *kakehashi.Listing {
 	return l
 }
 
-// Query returns free-text query i: two to four words of middling frequency,
-// the kind a person types.
+// Query returns free-text query i: two to four words whose frequency ranks
+// are spread log-uniformly from the 100th to the 20,000th word, from common
+// words found in most listings to technical terms found in a few, the mix
+// a person types.
 func (s *Synthetic) Query(i int) string {
 	rng := rand.New(rand.NewPCG(s.Seed^0xfeed, uint64(i)))
 	n := 2 + rng.IntN(3)
 	w := make([]string, n)
 	for j := range w {
-		w[j] = s.vocab[30+rng.IntN(3000)]
+		rank := int(math.Exp(math.Log(100) + rng.Float64()*(math.Log(20000)-math.Log(100))))
+		w[j] = s.vocab[rank]
 	}
 	return strings.Join(w, " ")
 }
