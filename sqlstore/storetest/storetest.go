@@ -398,6 +398,16 @@ func testChangeFeed(t *testing.T, newDSN NewDSN) {
 	if len(rest) != 1 || rest[0].Seq != ch[2].Seq {
 		t.Fatalf("changes after %d: %v", ch[1].Seq, rest)
 	}
+	// An organization's listings are re-announced when it changes, since
+	// indexes store its country with them.
+	o.Country = "GB"
+	if err := db.UpdateOrganization(ctx, o, admin()); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ = db.ListingChanges(ctx, ch[2].Seq, 100)
+	if len(rest) != 2 || rest[0].ListingID != a.ID || rest[1].ListingID != b.ID {
+		t.Fatalf("changes after an organization update: %v, want listings %d and %d", rest, a.ID, b.ID)
+	}
 }
 
 // testChangeFeedConcurrentWriters writes from several goroutines while a
