@@ -2,8 +2,11 @@ package httpapi
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -53,8 +56,22 @@ func (s *Server) registerAuth(api huma.API) {
 	})
 }
 
-// login checks a password under the rate limits and starts a session.
-func (s *Server) login(ctx context.Context, email, password string) (*loginOutput, error) {
+// TooManyError refuses a sign-in after too many failures; Wait says when
+// to try again.
+type TooManyError struct{ Wait time.Duration }
+
+// RetryAfter says how long to wait before trying again.
+func (e *TooManyError) RetryAfter() time.Duration { return e.Wait }
+
+func (e *TooManyError) Error() string {
+	return fmt.Sprintf("too many failed sign-in attempts; try again in %d seconds", int(e.Wait.Seconds())+1)
+}
+
+// SignIn checks an e-mail address and password under the sign-in rate
+// limits and starts a session. It returns the user and the session cookie to
+// set; a wrong password is an EUNAUTHORIZED error, a rate-limited attempt a
+// *TooManyError. The web pages sign in through it too.
+func (s *Server) SignIn(ctx context.Context, email, password string) (*kakehashi.User, *http.Cookie, error) {
 	now := s.now()
 	ip := "ip:" + requestIP(ctx)
 	account := "email:" + strings.ToLower(strings.TrimSpace(email))
@@ -63,12 +80,12 @@ func (s *Server) login(ctx context.Context, email, password string) (*loginOutpu
 		k string
 	}{{s.ipLimiter, ip}, {s.emailLimiter, account}} {
 		if ok, wait := key.l.Allow(key.k, now); !ok {
-			return nil, errTooMany(wait)
+			return nil, nil, &TooManyError{Wait: wait}
 		}
 	}
 	u, err := s.store.UserByEmail(ctx, email)
 	if err != nil && kakehashi.ErrorCode(err) != kakehashi.ENOTFOUND {
-		return nil, s.apiError(ctx, err)
+		return nil, nil, err
 	}
 	if u == nil || u.Disabled || u.PasswordHash == "" || auth.VerifyPassword(password, u.PasswordHash) != nil {
 		if u == nil {
@@ -78,17 +95,41 @@ func (s *Server) login(ctx context.Context, email, password string) (*loginOutpu
 		}
 		s.ipLimiter.Fail(ip, now)
 		s.emailLimiter.Fail(account, now)
-		return nil, huma.Error401Unauthorized("wrong e-mail address or password")
+		return nil, nil, kakehashi.Errorf(kakehashi.EUNAUTHORIZED, "wrong e-mail address or password")
 	}
 	s.emailLimiter.Reset(account)
 	token, err := auth.NewToken("kks_")
 	if err != nil {
-		return nil, s.apiError(ctx, err)
+		return nil, nil, err
 	}
 	if err := s.store.CreateSession(ctx, auth.HashToken(token), kakehashi.Session{UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.sessionTTL)}); err != nil {
+		return nil, nil, err
+	}
+	return u, s.sessionCookie(token, int(s.sessionTTL.Seconds())), nil
+}
+
+// SignOut ends the session named by the request's cookie, if any, and
+// returns the cookie that clears it in the browser.
+func (s *Server) SignOut(ctx context.Context, r *http.Request) (*http.Cookie, error) {
+	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+		if err := s.store.DeleteSession(ctx, auth.HashToken(c.Value)); err != nil {
+			return nil, err
+		}
+	}
+	return s.sessionCookie("", -1), nil
+}
+
+// login is the API's sign-in.
+func (s *Server) login(ctx context.Context, email, password string) (*loginOutput, error) {
+	u, cookie, err := s.SignIn(ctx, email, password)
+	var tm *TooManyError
+	switch {
+	case errors.As(err, &tm):
+		return nil, errTooMany(tm.Wait)
+	case err != nil:
 		return nil, s.apiError(ctx, err)
 	}
-	return &loginOutput{SetCookie: *s.sessionCookie(token, int(s.sessionTTL.Seconds())), Body: u}, nil
+	return &loginOutput{SetCookie: *cookie, Body: u}, nil
 }
 
 func (s *Server) dummyHash() string {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs what `make test` needs and a fresh Debian machine may lack:
-# the PostgreSQL server binaries (initdb, pg_ctl). Go itself must be present.
+# Installs what `make test` needs and a fresh Debian machine may lack: the
+# PostgreSQL server binaries (initdb, pg_ctl) for the storage tests, Debian's
+# Chromium for the browser tests, and Japanese fonts so that pages render as
+# people see them. Go itself must be present.
 set -euo pipefail
 
 have_pg() {
@@ -9,14 +11,20 @@ have_pg() {
 
 command -v go >/dev/null || { echo "test-deps: Go is not installed (https://go.dev/dl/)" >&2; exit 1; }
 
-if ! have_pg; then
-	echo "test-deps: installing PostgreSQL server binaries with apt-get" >&2
+missing=()
+have_pg || missing+=(postgresql)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi "noto sans cjk" || missing+=(fonts-noto-cjk)
+
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "test-deps: installing ${missing[*]} with apt-get" >&2
 	SUDO=""
 	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 	export DEBIAN_FRONTEND=noninteractive
 	$SUDO apt-get update -qq
-	$SUDO apt-get install -y -qq postgresql >/dev/null
+	$SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 	have_pg || { echo "test-deps: PostgreSQL installation failed" >&2; exit 1; }
+	command -v chromium >/dev/null 2>&1 || { echo "test-deps: Chromium installation failed" >&2; exit 1; }
 fi
 if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
 	# initdb refuses root; the test harness runs the server as this user.

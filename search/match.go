@@ -106,7 +106,24 @@ func (e *Engine) Match(ctx context.Context, id int64, viewer *kakehashi.User, op
 	if len(ls) == 0 || !kakehashi.CanSeeListing(viewer, ls[0]) {
 		return nil, kakehashi.Errorf(kakehashi.ENOTFOUND, "listing %d not found", id)
 	}
-	q := kakehashi.Redact(viewer, ls[0])
+	return e.MatchListing(ctx, ls[0], viewer, opt)
+}
+
+// MatchListing is Match for a listing given whole, which need not be
+// stored: the posting form previews a draft's matches with it. The listing
+// is used as the viewer may see it.
+func (e *Engine) MatchListing(ctx context.Context, l *kakehashi.Listing, viewer *kakehashi.User, opt MatchOptions) (*MatchResult, error) {
+	if opt.Limit <= 0 {
+		opt.Limit = 10
+	}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	q := kakehashi.Redact(viewer, l)
+	if q == nil {
+		// An unsaved draft of the viewer's own: they see it whole.
+		q = l
+	}
 	f := opt.Filter
 	f.Side = kakehashi.SideSeed
 	if q.Side == kakehashi.SideSeed {
@@ -121,7 +138,7 @@ func (e *Engine) Match(ctx context.Context, id int64, viewer *kakehashi.User, op
 	e.mu.RLock()
 	accept := e.accept(f, viewer, opt.Now)
 	ranked := e.rank(wts, candidates, func(doc uint32) bool {
-		return e.meta[doc].listing != q.ID && accept(doc)
+		return (q.ID == 0 || e.meta[doc].listing != q.ID) && accept(doc)
 	}, viewer)
 	type fitted struct {
 		s      scored
@@ -129,7 +146,7 @@ func (e *Engine) Match(ctx context.Context, id int64, viewer *kakehashi.User, op
 		fit    []FitReason
 		fitSum float64
 	}
-	qm := e.metaOf(ls[0])
+	qm := e.metaOf(l)
 	fs := make([]fitted, len(ranked))
 	for i, s := range ranked {
 		m := e.meta[s.doc]

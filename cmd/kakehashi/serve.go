@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/demo"
 	"github.com/kakehashi/kakehashi/httpapi"
@@ -17,6 +16,7 @@ import (
 	"github.com/kakehashi/kakehashi/search"
 	"github.com/kakehashi/kakehashi/sqlstore"
 	"github.com/kakehashi/kakehashi/textproc"
+	"github.com/kakehashi/kakehashi/web"
 )
 
 func (e *Env) serve(ctx context.Context, args []string) error {
@@ -88,8 +88,12 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 		}})
 	api := httpapi.New(db, log, reg, httpapi.Config{SecureCookies: *secure, Search: engine,
 		ReadyChecks: []httpapi.ReadyCheck{{Name: "search", Check: engine.Ready}}})
+	pages, err := web.New(db, engine, api, log)
+	if err != nil {
+		return fmt.Errorf("web pages: %w", err)
+	}
 	srv := &http.Server{
-		Handler:           api.Handler(http.HandlerFunc(notFoundPage)),
+		Handler:           api.Handler(pages),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -143,19 +147,4 @@ func runIndex(ctx context.Context, engine *search.Engine, log *slog.Logger, ever
 		}
 	}
 	engine.Follow(ctx, every)
-}
-
-// notFoundPage answers paths outside the API until the web interface exists.
-func notFoundPage(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/" {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		u := kakehashi.UserFromContext(r.Context())
-		who := "anonymous"
-		if u != nil {
-			who = u.Email
-		}
-		fmt.Fprintf(w, "Kakehashi is running (you are %s).\nJSON API: /api/v1/listings, /api/v1/organizations; OpenAPI: /api/v1/openapi.json\n", who)
-		return
-	}
-	http.NotFound(w, r)
 }

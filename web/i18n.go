@@ -1,0 +1,313 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kakehashi/kakehashi"
+)
+
+// Languages of the interface. Listing content is shown as written.
+const (
+	langEN = "en"
+	langJA = "ja"
+)
+
+// langCookie remembers the visitor's choice of interface language.
+const langCookie = "kakehashi_lang"
+
+// langOf picks the interface language: the remembered choice, else the
+// browser's preference between English and Japanese.
+func langOf(r *http.Request) string {
+	if c, err := r.Cookie(langCookie); err == nil && (c.Value == langEN || c.Value == langJA) {
+		return c.Value
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		switch {
+		case strings.HasPrefix(tag, "ja"):
+			return langJA
+		case strings.HasPrefix(tag, "en"):
+			return langEN
+		}
+	}
+	return langEN
+}
+
+// messages holds every interface string in English and Japanese. A test
+// checks that both languages have the same keys.
+var messages = map[string][2]string{
+	// Layout and navigation.
+	"site.tagline":        {"Open-innovation partner matching across borders", "国境を越えるオープンイノベーションのパートナーマッチング"},
+	"nav.search":          {"Search", "検索"},
+	"nav.post":            {"Post a listing", "掲載する"},
+	"nav.dashboard":       {"My dashboard", "マイページ"},
+	"nav.admin.users":     {"Users", "ユーザー"},
+	"nav.admin.orgs":      {"Organizations", "組織"},
+	"nav.signin":          {"Sign in", "ログイン"},
+	"nav.signout":         {"Sign out", "ログアウト"},
+	"nav.lang":            {"日本語", "English"},
+	"nav.lang.label":      {"Switch the interface to Japanese", "表示言語を英語に切り替える"},
+	"nav.skip":            {"Skip to content", "本文へ移動"},
+	"footer.api":          {"JSON API", "JSON API"},
+	"footer.about":        {"Kakehashi is open-source software for universities, companies and agencies.", "架け橋は大学・企業・支援機関のためのオープンソースソフトウェアです。"},
+	"signed.in.as":        {"Signed in as", "ログイン中:"},
+	"home.title":          {"Find partners for your research and your challenges", "研究シーズと技術ニーズのパートナーを見つける"},
+	"home.lead":           {"Universities and startups publish technology seeds; companies and public bodies publish needs. Kakehashi matches them across Japan, the US, the UK and beyond, in English and Japanese, and explains every match.", "大学やスタートアップが技術シーズを、企業や公的機関がニーズを掲載します。架け橋は日本・米国・英国などの国境と言語を越えてそれらを結び、すべてのマッチングに理由を示します。"},
+	"home.holds":          {"What the platform holds", "掲載の状況"},
+	"home.seeds":          {"Seeds", "シーズ"},
+	"home.needs":          {"Needs", "ニーズ"},
+	"home.orgs":           {"Organizations", "組織"},
+	"home.bycountry":      {"Open listings by country", "国別の公開中の掲載数"},
+	"home.newest.seeds":   {"Newest seeds", "新着シーズ"},
+	"home.newest.needs":   {"Newest needs", "新着ニーズ"},
+	"home.all":            {"See all", "すべて見る"},
+	"search.label":        {"Search seeds and needs", "シーズとニーズを検索"},
+	"search.placeholder":  {"e.g. solid-state battery, 外観検査, chest X-ray", "例:全固体電池、外観検査、chest X-ray"},
+	"search.button":       {"Search", "検索"},
+	"search.title":        {"Search", "検索"},
+	"search.results":      {"%d listings", "%d 件"},
+	"search.empty":        {"No listings match.", "該当する掲載はありません。"},
+	"search.empty.help":   {"Try fewer words, another spelling or language (電池 or battery), or remove a filter.", "語を減らす、別の表記や言語(電池 / battery)で探す、絞り込みを外すなどをお試しください。"},
+	"search.clear":        {"Clear all filters", "絞り込みをすべて解除"},
+	"search.filters":      {"Narrow the results", "絞り込み"},
+	"search.apply":        {"Apply", "適用"},
+	"search.any":          {"Any", "指定なし"},
+	"search.open":         {"Open listings only (deadline not passed)", "募集中のみ(締切前)"},
+	"search.matched":      {"Matched", "一致した語"},
+	"page.prev":           {"Previous", "前へ"},
+	"page.next":           {"Next", "次へ"},
+	"page.of":             {"Page %d", "%d ページ"},
+	"facet.side":          {"Side", "種別"},
+	"facet.kind":          {"Kind", "区分"},
+	"facet.country":       {"Country", "国"},
+	"facet.language":      {"Language", "言語"},
+	"facet.field":         {"Field of science", "研究分野"},
+	"facet.sector":        {"Sector", "産業分野"},
+	"facet.trl":           {"Technology readiness (TRL)", "技術成熟度(TRL)"},
+	"facet.trl.min":       {"From TRL", "TRL 下限"},
+	"facet.trl.max":       {"To TRL", "TRL 上限"},
+	"facet.partnership":   {"Partnership", "連携形態"},
+	// Listing page.
+	"listing.owner":         {"Organization", "組織"},
+	"listing.owner.hidden":  {"Confidential: the organization is shown once it accepts an introduction.", "非公開:紹介が承諾されると組織名が表示されます。"},
+	"listing.body.hidden":   {"Confidential: the details are shown to the owner, coordinators and accepted partners.", "非公開:詳細は掲載者・コーディネーター・承諾済みの相手にのみ表示されます。"},
+	"listing.keywords":      {"Keywords", "キーワード"},
+	"listing.fields":        {"Fields of science", "研究分野"},
+	"listing.sectors":       {"Sectors", "産業分野"},
+	"listing.trl":           {"TRL", "TRL"},
+	"listing.ip":            {"Intellectual property", "知的財産"},
+	"listing.patents":       {"Patents", "特許"},
+	"listing.jurisdictions": {"Jurisdictions", "出願国・地域"},
+	"listing.partnership":   {"Partnership sought or offered", "希望する連携形態"},
+	"listing.targets":       {"Target countries", "対象国"},
+	"listing.deadline":      {"Deadline", "締切"},
+	"listing.deadline.none": {"No deadline", "締切なし"},
+	"listing.controlled":    {"Export-control relevant", "輸出管理該当の可能性あり"},
+	"listing.visibility":    {"Visibility", "公開範囲"},
+	"listing.status":        {"Status", "状態"},
+	"listing.language":      {"Written in", "記載言語"},
+	"listing.updated":       {"Updated", "更新日"},
+	"listing.edit":          {"Edit", "編集"},
+	"matches.title":         {"Best matches", "おすすめのマッチング"},
+	"matches.seeds":         {"Seeds that could answer this need", "このニーズに応えうるシーズ"},
+	"matches.needs":         {"Needs this seed could answer", "このシーズが応えうるニーズ"},
+	"matches.none":          {"No open listing on the other side matches yet.", "現在、相手側にマッチする公開中の掲載はありません。"},
+	"matches.score":         {"Match score", "マッチ度"},
+	"matches.why":           {"Why this match", "マッチの理由"},
+	"matches.terms":         {"Shared terms", "共通する語"},
+	"matches.fit":           {"Fit", "適合性"},
+	"matches.orgs":          {"Organizations to talk to", "連携候補の組織"},
+	"matches.in":            {"in", "出現箇所:"},
+	"fit.partnership":       {"Partnership type", "連携形態"},
+	"fit.trl":               {"Maturity (TRL)", "成熟度(TRL)"},
+	"fit.country":           {"Country preference", "国の希望"},
+	"fit.deadline":          {"Deadline", "締切"},
+	"fit.ok":                {"fits", "適合"},
+	"fit.no":                {"does not fit", "不適合"},
+	"field.title":           {"title", "タイトル"},
+	"field.keywords":        {"keywords", "キーワード"},
+	"field.summary":         {"summary", "概要"},
+	"field.body":            {"description", "詳細"},
+	// Organization page.
+	"org.kind":    {"Kind", "種別"},
+	"org.country": {"Country", "国"},
+	"org.region":  {"Region", "地域"},
+	"org.website": {"Website", "ウェブサイト"},
+	"org.sectors": {"Sectors", "産業分野"},
+	"org.seeds":   {"Seeds", "シーズ"},
+	"org.needs":   {"Needs", "ニーズ"},
+	"org.none":    {"Nothing published yet.", "まだ掲載はありません。"},
+	// Forms.
+	"form.new.title":        {"Post a listing", "掲載する"},
+	"form.edit.title":       {"Edit listing", "掲載を編集"},
+	"form.side":             {"Do you offer or seek?", "提供ですか、募集ですか?"},
+	"form.kind":             {"Kind", "区分"},
+	"form.org":              {"On behalf of", "掲載組織"},
+	"form.title":            {"Title", "タイトル"},
+	"form.summary":          {"Summary (one or two sentences)", "概要(1〜2文)"},
+	"form.body":             {"Description", "詳細"},
+	"form.language":         {"Language of the text", "本文の言語"},
+	"form.keywords":         {"Keywords (comma-separated)", "キーワード(カンマ区切り)"},
+	"form.fields":           {"Fields of science", "研究分野"},
+	"form.sectors":          {"Sectors", "産業分野"},
+	"form.trl":              {"Technology readiness level (1–9)", "技術成熟度(1〜9)"},
+	"form.ip.status":        {"IP status", "知財の状態"},
+	"form.ip.patents":       {"Patent numbers (comma-separated)", "特許番号(カンマ区切り)"},
+	"form.ip.jurisdictions": {"Jurisdictions (comma-separated, e.g. JP, US, EP)", "出願国・地域(カンマ区切り、例:JP, US, EP)"},
+	"form.partnership":      {"Partnership types", "連携形態"},
+	"form.targets":          {"Target countries (comma-separated ISO codes, e.g. JP, US, GB)", "対象国(カンマ区切りのISOコード、例:JP, US, GB)"},
+	"form.controlled":       {"Relevant to export control", "輸出管理に該当する可能性がある"},
+	"form.visibility":       {"Who may see it", "公開範囲"},
+	"form.status":           {"Status", "状態"},
+	"form.deadline":         {"Deadline (optional)", "締切(任意)"},
+	"form.preview":          {"Preview matches", "マッチングをプレビュー"},
+	"form.preview.title":    {"Top matches before you publish", "掲載前のマッチング上位"},
+	"form.save":             {"Publish", "掲載する"},
+	"form.save.edit":        {"Save changes", "変更を保存"},
+	"form.errors":           {"Please correct the fields marked below.", "以下の項目を修正してください。"},
+	"form.saved":            {"Saved.", "保存しました。"},
+	"form.noorg":            {"Your account belongs to no organization, so you cannot post listings. Ask a coordinator.", "アカウントが組織に所属していないため掲載できません。コーディネーターにご相談ください。"},
+	"login.title":           {"Sign in", "ログイン"},
+	"login.email":           {"E-mail address", "メールアドレス"},
+	"login.password":        {"Password", "パスワード"},
+	"login.button":          {"Sign in", "ログイン"},
+	"login.failed":          {"Wrong e-mail address or password.", "メールアドレスまたはパスワードが正しくありません。"},
+	"login.toomany":         {"Too many failed attempts. Try again in a few minutes.", "失敗が続いたため、しばらくしてから再度お試しください。"},
+	"login.demo":            {"Demo accounts use the password kakehashi-demo, for example rd@hoshizora-motors.example.", "デモアカウントのパスワードは kakehashi-demo です(例:rd@hoshizora-motors.example)。"},
+	"dash.title":            {"My dashboard", "マイページ"},
+	"dash.listings":         {"My organization's listings", "自組織の掲載"},
+	"dash.newest":           {"Newest matches", "最新のマッチング"},
+	"dash.none":             {"Your organization has no listings yet.", "自組織の掲載はまだありません。"},
+	"dash.noorg":            {"Your account belongs to no organization.", "アカウントは組織に所属していません。"},
+	"admin.users":           {"User accounts", "ユーザーアカウント"},
+	"admin.orgs":            {"Organizations", "組織"},
+	"admin.email":           {"E-mail", "メール"},
+	"admin.name":            {"Name", "氏名"},
+	"admin.org":             {"Organization", "所属組織"},
+	"admin.role":            {"Role", "役割"},
+	"admin.created":         {"Created", "作成日"},
+	"admin.new.user":        {"Add a user", "ユーザーを追加"},
+	"admin.new.org":         {"Add an organization", "組織を追加"},
+	"admin.password":        {"Initial password (10 characters or more)", "初期パスワード(10文字以上)"},
+	"admin.create":          {"Create", "作成"},
+	"admin.none":            {"None", "なし"},
+	"admin.local":           {"Name in local language", "現地語の名称"},
+	"admin.disabled":        {"disabled", "無効"},
+	"error.title":           {"Something went wrong", "エラーが発生しました"},
+	"error.notfound":        {"This page does not exist, or you may not see it.", "このページは存在しないか、閲覧権限がありません。"},
+	"error.forbidden":       {"You may not do this.", "この操作は許可されていません。"},
+	"error.internal":        {"An internal error occurred. Please try again.", "内部エラーが発生しました。もう一度お試しください。"},
+	"error.back":            {"Back to the home page", "トップページへ戻る"},
+}
+
+// T translates a message key; fmt arguments fill its verbs.
+func translate(lang, key string, args ...any) string {
+	m, ok := messages[key]
+	if !ok {
+		return key
+	}
+	s := m[0]
+	if lang == langJA {
+		s = m[1]
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// enumLabels names the values of the domain's enumerations in both languages.
+var enumLabels = map[string][2]string{
+	"seed": {"Seed", "シーズ"}, "need": {"Need", "ニーズ"},
+	"technology": {"Technology", "技術"}, "patent": {"Patent", "特許"}, "dataset": {"Dataset", "データセット"}, "facility": {"Facility", "設備"},
+	"challenge": {"Technical challenge", "技術課題"}, "partner_search": {"Partner search", "パートナー探索"}, "procurement": {"Procurement", "調達"},
+	"joint_research": {"Joint research", "共同研究"}, "license": {"Licence", "ライセンス"}, "commissioned_research": {"Commissioned research", "受託研究"},
+	"investment": {"Investment", "出資"}, "supply": {"Supply", "供給"}, "consortium": {"Consortium", "コンソーシアム"},
+	"public": {"Public", "一般公開"}, "members": {"Members only", "会員限定"}, "confidential": {"Confidential", "非公開"},
+	"draft": {"Draft", "下書き"}, "open": {"Open", "募集中"}, "closed": {"Closed", "終了"}, "archived": {"Archived", "アーカイブ"},
+	"none": {"None", "なし"}, "pending": {"Pending", "出願中"}, "granted": {"Granted", "登録済"}, "expired": {"Expired", "失効"},
+	"company": {"Company", "企業"}, "sme": {"SME", "中小企業"}, "startup": {"Startup", "スタートアップ"}, "university": {"University", "大学"},
+	"research_institute": {"Research institute", "研究機関"}, "tlo": {"Technology licensing office", "TLO(技術移転機関)"},
+	"government": {"Government", "行政機関"}, "funder": {"Funder", "資金提供機関"}, "support_agency": {"Support agency", "支援機関"},
+	"member": {"Member", "メンバー"}, "org_admin": {"Organization admin", "組織管理者"}, "coordinator": {"Coordinator", "コーディネーター"}, "admin": {"Platform admin", "プラットフォーム管理者"},
+	"en": {"English", "英語"}, "ja": {"Japanese", "日本語"},
+	"agriculture": {"Agriculture", "農業"}, "ai_data": {"AI and data", "AI・データ"}, "automotive": {"Automotive", "自動車"}, "biotech": {"Biotechnology", "バイオテクノロジー"},
+	"chemicals": {"Chemicals", "化学"}, "construction": {"Construction", "建設"}, "defense_security": {"Defence and security", "防衛・安全保障"},
+	"education": {"Education", "教育"}, "electronics": {"Electronics", "エレクトロニクス"}, "energy": {"Energy", "エネルギー"},
+	"environment": {"Environment", "環境"}, "finance": {"Finance", "金融"}, "food": {"Food", "食品"}, "healthcare": {"Healthcare", "ヘルスケア"},
+	"ict": {"ICT", "情報通信"}, "logistics": {"Logistics", "物流"}, "manufacturing": {"Manufacturing", "ものづくり"}, "marine": {"Marine", "海洋"},
+	"materials": {"Materials", "材料"}, "medical_devices": {"Medical devices", "医療機器"}, "mobility": {"Mobility", "モビリティ"},
+	"pharma": {"Pharmaceuticals", "医薬品"}, "public_sector": {"Public sector", "公共"}, "robotics": {"Robotics", "ロボット"},
+	"semiconductors": {"Semiconductors", "半導体"}, "space": {"Space", "宇宙"}, "telecom": {"Telecommunications", "通信"}, "water": {"Water", "水"},
+}
+
+// label names an enumeration value; unknown values are shown as they are.
+func label(lang, v string) string {
+	if l, ok := enumLabels[v]; ok {
+		if lang == langJA {
+			return l[1]
+		}
+		return l[0]
+	}
+	return v
+}
+
+// countryNames names the countries listings usually come from; other codes
+// are shown as codes.
+var countryNames = map[string][2]string{
+	"JP": {"Japan", "日本"}, "US": {"United States", "米国"}, "GB": {"United Kingdom", "英国"}, "DE": {"Germany", "ドイツ"},
+	"FR": {"France", "フランス"}, "SG": {"Singapore", "シンガポール"}, "KR": {"South Korea", "韓国"}, "TW": {"Taiwan", "台湾"},
+	"CA": {"Canada", "カナダ"}, "AU": {"Australia", "オーストラリア"}, "NL": {"Netherlands", "オランダ"}, "SE": {"Sweden", "スウェーデン"},
+	"IN": {"India", "インド"}, "IL": {"Israel", "イスラエル"}, "CH": {"Switzerland", "スイス"}, "CN": {"China", "中国"}, "IT": {"Italy", "イタリア"},
+	"ES": {"Spain", "スペイン"}, "FI": {"Finland", "フィンランド"}, "DK": {"Denmark", "デンマーク"}, "TH": {"Thailand", "タイ"}, "VN": {"Vietnam", "ベトナム"},
+}
+
+func countryName(lang, cc string) string {
+	if n, ok := countryNames[cc]; ok {
+		if lang == langJA {
+			return n[1]
+		}
+		return n[0]
+	}
+	return cc
+}
+
+// fieldName names an OECD field of science; Japanese uses the English name
+// after the code, as Japanese funders commonly do.
+func fieldName(code string) string {
+	if n, ok := kakehashi.FieldsOfScience[code]; ok {
+		return code + " " + n
+	}
+	return code
+}
+
+// formatDate writes a date the way each language does.
+func formatDate(lang string, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if lang == langJA {
+		return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day())
+	}
+	return t.Format("2 Jan 2006")
+}
+
+// formatNumber groups thousands (both languages use commas).
+func formatNumber(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + formatNumber(-n)
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,373 @@
+// Package web serves Kakehashi's pages: server-rendered HTML from
+// html/template, enhanced with htmx and Chart.js (vendored and embedded), in
+// English and Japanese.
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/search"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Store is what the pages read and write.
+type Store interface {
+	kakehashi.OrganizationService
+	kakehashi.UserService
+	kakehashi.ListingService
+	ListingCounts(ctx context.Context) (map[kakehashi.Side]map[kakehashi.Status]int, error)
+	CountOrganizations(ctx context.Context) (int, error)
+}
+
+// Engine is the matching engine as the pages use it.
+type Engine interface {
+	Search(ctx context.Context, q search.Query) (*search.Result, error)
+	Match(ctx context.Context, id int64, viewer *kakehashi.User, opt search.MatchOptions) (*search.MatchResult, error)
+	MatchListing(ctx context.Context, l *kakehashi.Listing, viewer *kakehashi.User, opt search.MatchOptions) (*search.MatchResult, error)
+}
+
+// Auth signs people in and out (the JSON API's sessions).
+type Auth interface {
+	SignIn(ctx context.Context, email, password string) (*kakehashi.User, *http.Cookie, error)
+	SignOut(ctx context.Context, r *http.Request) (*http.Cookie, error)
+}
+
+// Handler serves the pages. Create it with New.
+type Handler struct {
+	store  Store
+	engine Engine
+	auth   Auth
+	log    *slog.Logger
+	now    func() time.Time
+	pages  map[string]*template.Template
+	// assets maps a static file's name to its content-hashed URL, and back.
+	assets   map[string]string
+	byHashed map[string]string
+	mux      *http.ServeMux
+}
+
+// New parses the templates, fingerprints the static files and returns the
+// page handler. Authentication must already be in the request context
+// (httpapi's middleware puts it there).
+func New(store Store, engine Engine, auth Auth, log *slog.Logger) (*Handler, error) {
+	h := &Handler{store: store, engine: engine, auth: auth, log: log, now: time.Now,
+		assets: map[string]string{}, byHashed: map[string]string{}}
+	if err := h.fingerprint(); err != nil {
+		return nil, err
+	}
+	if err := h.parse(); err != nil {
+		return nil, err
+	}
+	m := http.NewServeMux()
+	m.HandleFunc("GET /{$}", h.home)
+	m.HandleFunc("GET /search", h.search)
+	m.HandleFunc("GET /listings/new", h.newListing)
+	m.HandleFunc("POST /listings/new", h.createListing)
+	m.HandleFunc("POST /listings/preview", h.preview)
+	m.HandleFunc("GET /listings/{id}", h.listing)
+	m.HandleFunc("GET /listings/{id}/edit", h.editListing)
+	m.HandleFunc("POST /listings/{id}/edit", h.updateListing)
+	m.HandleFunc("GET /orgs/{id}", h.organization)
+	m.HandleFunc("GET /login", h.loginPage)
+	m.HandleFunc("POST /login", h.login)
+	m.HandleFunc("POST /logout", h.logout)
+	m.HandleFunc("GET /dashboard", h.dashboard)
+	m.HandleFunc("GET /admin/users", h.adminUsers)
+	m.HandleFunc("POST /admin/users", h.adminCreateUser)
+	m.HandleFunc("GET /admin/orgs", h.adminOrgs)
+	m.HandleFunc("POST /admin/orgs", h.adminCreateOrg)
+	m.HandleFunc("GET /lang", h.setLang)
+	m.HandleFunc("GET /static/{file}", h.static)
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		h.fail(w, r, kakehashi.Errorf(kakehashi.ENOTFOUND, "no page %s", r.URL.Path))
+	})
+	h.mux = m
+	return h, nil
+}
+
+// contentSecurityPolicy allows only the site's own scripts, styles and
+// images: no inline script or style, no framing.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+	"font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+// ServeHTTP serves a page with the security headers every page carries.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", contentSecurityPolicy)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "same-origin")
+	hd.Set("X-Frame-Options", "DENY")
+	h.mux.ServeHTTP(w, r)
+}
+
+// fingerprint gives every static file a URL that changes with its content,
+// so browsers may cache it for a year.
+func (h *Handler) fingerprint() error {
+	return fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := staticFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		name := path.Base(p)
+		ext := path.Ext(name)
+		hashed := strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:6]) + ext
+		h.assets[name] = "/static/" + hashed
+		h.byHashed[hashed] = p
+		return nil
+	})
+}
+
+func (h *Handler) static(w http.ResponseWriter, r *http.Request) {
+	p, ok := h.byHashed[r.PathValue("file")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	b, err := staticFS.ReadFile(p)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	ct := mime.TypeByExtension(path.Ext(p))
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Write(b)
+}
+
+// view is what every template gets.
+type view struct {
+	Lang  string
+	User  *kakehashi.User
+	Title string
+	Path  string
+	// Query is the current URL's query, for the language switch.
+	Query  string
+	Assets map[string]string
+	Data   any
+	h      *Handler
+}
+
+// T translates key.
+func (v *view) T(key string, args ...any) string { return translate(v.Lang, key, args...) }
+
+// L names an enumeration value.
+func (v *view) L(value any) string { return label(v.Lang, fmt.Sprint(value)) }
+
+// Country names a country code.
+func (v *view) Country(cc string) string { return countryName(v.Lang, cc) }
+
+// Date formats a time as a date, in Japan time for the Japanese interface.
+func (v *view) Date(t any) string {
+	var tm time.Time
+	switch x := t.(type) {
+	case time.Time:
+		tm = x
+	case *time.Time:
+		if x == nil {
+			return ""
+		}
+		tm = *x
+	}
+	if v.Lang == langJA {
+		tm = tm.In(time.FixedZone("JST", 9*3600))
+	} else {
+		tm = tm.UTC()
+	}
+	return formatDate(v.Lang, tm)
+}
+
+// Num formats an integer with thousands separators.
+func (v *view) Num(n int) string { return formatNumber(n) }
+
+// IsStaff reports whether the viewer is a coordinator or admin.
+func (v *view) IsStaff() bool { return v.User.IsStaff() }
+
+// IsAdmin reports whether the viewer is an admin.
+func (v *view) IsAdmin() bool { return v.User.IsAdmin() }
+
+// LangSwitch is the URL that switches the interface language and returns here.
+func (v *view) LangSwitch() string {
+	to := langJA
+	if v.Lang == langJA {
+		to = langEN
+	}
+	next := v.Path
+	if v.Query != "" {
+		next += "?" + v.Query
+	}
+	return "/lang?to=" + to + "&next=" + url.QueryEscape(next)
+}
+
+func (h *Handler) view(r *http.Request, title string, data any) *view {
+	return &view{Lang: langOf(r), User: kakehashi.UserFromContext(r.Context()), Title: title, Path: r.URL.Path,
+		Query: r.URL.RawQuery, Assets: h.assets, Data: data, h: h}
+}
+
+var templateFuncs = template.FuncMap{
+	"pair": func(v *view, x any) map[string]any { return map[string]any{"V": v, "X": x} },
+	"matchArgs": func(v *view, x any, best float64, open bool) map[string]any {
+		return map[string]any{"V": v, "X": x, "Best": best, "Open": open}
+	},
+	"fieldArgs": func(v *view, name, label, value, err string) map[string]any {
+		return map[string]any{"V": v, "Name": name, "Label": label, "Value": value, "Error": err}
+	},
+	"list":       func(s ...string) []string { return s },
+	"fieldCodes": fieldCodes,
+	"hasPartner": func(l *kakehashi.Listing, p string) bool { return l.HasPartnership(kakehashi.PartnershipType(p)) },
+	"field":      fieldName,
+	"pct":        func(x float64) int { return int(x*100 + 0.5) },
+	"join":       strings.Join,
+	"add":        func(a, b int) int { return a + b },
+	"sub":        func(a, b int) int { return a - b },
+	"percent":    func(x, max float64) float64 { return x / max },
+	"sectors":    func() []string { return kakehashi.Sectors },
+	"hasStr": func(list []string, s string) bool {
+		for _, x := range list {
+			if x == s {
+				return true
+			}
+		}
+		return false
+	},
+}
+
+// fieldCodes lists the OECD field codes in their natural order (2.9 before 2.10).
+func fieldCodes() []string {
+	codes := make([]string, 0, len(kakehashi.FieldsOfScience))
+	for c := range kakehashi.FieldsOfScience {
+		codes = append(codes, c)
+	}
+	num := func(c string) (int, int) {
+		a, b, _ := strings.Cut(c, ".")
+		x, _ := strconv.Atoi(a)
+		y, _ := strconv.Atoi(b)
+		return x, y
+	}
+	sort.Slice(codes, func(i, j int) bool {
+		a1, a2 := num(codes[i])
+		b1, b2 := num(codes[j])
+		return a1 < b1 || a1 == b1 && a2 < b2
+	})
+	return codes
+}
+
+// parse builds one template set per page: the layout plus the page.
+func (h *Handler) parse() error {
+	entries, err := templateFS.ReadDir("templates")
+	if err != nil {
+		return err
+	}
+	h.pages = map[string]*template.Template{}
+	for _, e := range entries {
+		name := e.Name()
+		if name == "layout.html" || strings.HasPrefix(name, "_") {
+			continue
+		}
+		t, err := template.New(name).Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html", "templates/"+name)
+		if err != nil {
+			return fmt.Errorf("template %s: %w", name, err)
+		}
+		h.pages[strings.TrimSuffix(name, ".html")] = t
+	}
+	return nil
+}
+
+// render writes a whole page, or only its "content" block for htmx requests
+// that ask for a fragment.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
+	t, ok := h.pages[page]
+	if !ok {
+		h.log.Error("no such page template", "page", page)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	var b strings.Builder
+	entry := "layout"
+	if frag := r.Header.Get("HX-Target"); frag != "" && r.Header.Get("HX-Request") == "true" && t.Lookup(frag) != nil {
+		entry = frag
+	}
+	if err := t.ExecuteTemplate(&b, entry, v); err != nil {
+		h.log.Error("render page", "page", page, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Vary", "HX-Request, HX-Target, Cookie, Accept-Language")
+	w.WriteHeader(status)
+	w.Write([]byte(b.String()))
+}
+
+// fail renders an error page whose status follows the error's kind.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status, key := http.StatusInternalServerError, "error.internal"
+	switch kakehashi.ErrorCode(err) {
+	case kakehashi.ENOTFOUND:
+		status, key = http.StatusNotFound, "error.notfound"
+	case kakehashi.EFORBIDDEN:
+		status, key = http.StatusForbidden, "error.forbidden"
+	case kakehashi.EUNAUTHORIZED:
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	default:
+		h.log.Error("page failed", "path", r.URL.Path, "err", err)
+	}
+	v := h.view(r, translate(langOf(r), "error.title"), translate(langOf(r), key))
+	h.render(w, r, status, "error", v)
+}
+
+// requireUser returns the signed-in user or sends the visitor to sign in.
+func (h *Handler) requireUser(w http.ResponseWriter, r *http.Request) *kakehashi.User {
+	u := kakehashi.UserFromContext(r.Context())
+	if u == nil {
+		h.fail(w, r, kakehashi.Errorf(kakehashi.EUNAUTHORIZED, "sign in first"))
+	}
+	return u
+}
+
+func (h *Handler) setLang(w http.ResponseWriter, r *http.Request) {
+	to := r.URL.Query().Get("to")
+	if to != langEN && to != langJA {
+		to = langEN
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: to, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true})
+	http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+}
+
+// safeNext keeps redirects on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+var errNoOrg = errors.New("no organization")
