@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/kakehashi/kakehashi"
@@ -238,49 +239,63 @@ func structuredFit(q, c *docMeta, now time.Time) ([]FitReason, float64) {
 	// Partnership types.
 	switch {
 	case need.partners == 0 || seed.partners == 0:
-		out = append(out, FitReason{Check: "partnership", OK: true, Value: 0.5, Detail: "no partnership type stated on one side"})
+		out = append(out, FitReason{Check: "partnership", OK: true, Value: 0.5, Reason: "unstated",
+			Detail: "no partnership type stated on one side"})
 	case need.partners&seed.partners != 0:
-		out = append(out, FitReason{Check: "partnership", OK: true, Value: 1, Detail: "both want " + partnerNames(need.partners&seed.partners)})
+		shared := partnerNames(need.partners & seed.partners)
+		out = append(out, FitReason{Check: "partnership", OK: true, Value: 1, Reason: "shared", Args: []string{shared},
+			Detail: "both want " + shared})
 	default:
-		out = append(out, FitReason{Check: "partnership", OK: false, Value: 0,
-			Detail: fmt.Sprintf("the need seeks %s; the seed offers %s", partnerNames(need.partners), partnerNames(seed.partners))})
+		n, s := partnerNames(need.partners), partnerNames(seed.partners)
+		out = append(out, FitReason{Check: "partnership", OK: false, Value: 0, Reason: "disjoint", Args: []string{n, s},
+			Detail: fmt.Sprintf("the need seeks %s; the seed offers %s", n, s)})
 	}
 
 	// TRL: a seed fits from one level below the need's TRL (a short
 	// development step) to two above it (more mature is usually fine).
 	lo, hi := int(need.trl)-1, int(need.trl)+2
-	switch t := int(seed.trl); {
-	case t >= lo && t <= hi:
-		out = append(out, FitReason{Check: "trl", OK: true, Value: 1, Detail: fmt.Sprintf("seed TRL %d is within the need's range %d–%d", t, max(lo, 1), min(hi, 9))})
-	default:
+	t := int(seed.trl)
+	trlArgs := []string{strconv.Itoa(t), strconv.Itoa(max(lo, 1)), strconv.Itoa(min(hi, 9))}
+	if t >= lo && t <= hi {
+		out = append(out, FitReason{Check: "trl", OK: true, Value: 1, Reason: "inside", Args: trlArgs,
+			Detail: fmt.Sprintf("seed TRL %d is within the need's range %d–%d", t, max(lo, 1), min(hi, 9))})
+	} else {
 		gap := lo - t
 		if t > hi {
 			gap = t - hi
 		}
-		v := max(0, 1-0.25*float64(gap))
-		out = append(out, FitReason{Check: "trl", OK: false, Value: v, Detail: fmt.Sprintf("seed TRL %d is outside the need's range %d–%d", t, max(lo, 1), min(hi, 9))})
+		out = append(out, FitReason{Check: "trl", OK: false, Value: max(0, 1-0.25*float64(gap)), Reason: "outside", Args: trlArgs,
+			Detail: fmt.Sprintf("seed TRL %d is outside the need's range %d–%d", t, max(lo, 1), min(hi, 9))})
 	}
 
 	// Country preference, both ways.
 	switch {
-	case need.country != "" && slices.Contains(seed.targets, need.country),
-		seed.country != "" && slices.Contains(need.targets, seed.country):
-		out = append(out, FitReason{Check: "country", OK: true, Value: 1, Detail: "a target country of one side is the other's country"})
+	case need.country != "" && slices.Contains(seed.targets, need.country):
+		out = append(out, FitReason{Check: "country", OK: true, Value: 1, Reason: "seed_targets", Args: []string{need.country},
+			Detail: "the seed looks for partners in " + need.country + ", the need's country"})
+	case seed.country != "" && slices.Contains(need.targets, seed.country):
+		out = append(out, FitReason{Check: "country", OK: true, Value: 1, Reason: "need_targets", Args: []string{seed.country},
+			Detail: "the need looks for partners in " + seed.country + ", the seed's country"})
 	case len(need.targets) == 0 && len(seed.targets) == 0:
-		out = append(out, FitReason{Check: "country", OK: true, Value: 0.5, Detail: "no target countries stated"})
+		out = append(out, FitReason{Check: "country", OK: true, Value: 0.5, Reason: "unstated", Detail: "no target countries stated"})
 	default:
-		out = append(out, FitReason{Check: "country", OK: false, Value: 0, Detail: "neither side's country is among the other's target countries"})
+		out = append(out, FitReason{Check: "country", OK: false, Value: 0, Reason: "elsewhere",
+			Detail: "neither side's country is among the other's target countries"})
 	}
 
 	// Deadline.
 	switch {
 	case need.deadline == 0:
-		out = append(out, FitReason{Check: "deadline", OK: true, Value: 1, Detail: "no deadline"})
+		out = append(out, FitReason{Check: "deadline", OK: true, Value: 1, Reason: "none", Detail: "no deadline"})
 	case need.deadline >= now.Unix():
-		days := (need.deadline - now.Unix()) / 86400
-		out = append(out, FitReason{Check: "deadline", OK: true, Value: 1, Detail: fmt.Sprintf("deadline %s, in %d days", time.Unix(need.deadline, 0).UTC().Format(time.DateOnly), days)})
+		day := time.Unix(need.deadline, 0).UTC().Format(time.DateOnly)
+		days := strconv.FormatInt((need.deadline-now.Unix())/86400, 10)
+		out = append(out, FitReason{Check: "deadline", OK: true, Value: 1, Reason: "open", Args: []string{day, days},
+			Detail: "deadline " + day + ", in " + days + " days"})
 	default:
-		out = append(out, FitReason{Check: "deadline", OK: false, Value: 0, Detail: "deadline " + time.Unix(need.deadline, 0).UTC().Format(time.DateOnly) + " has passed"})
+		day := time.Unix(need.deadline, 0).UTC().Format(time.DateOnly)
+		out = append(out, FitReason{Check: "deadline", OK: false, Value: 0, Reason: "passed", Args: []string{day},
+			Detail: "deadline " + day + " has passed"})
 	}
 
 	var sum float64

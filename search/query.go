@@ -88,10 +88,14 @@ type TermMatch struct {
 // FitReason explains one structured-fit check of a match.
 type FitReason struct {
 	// Check is partnership, trl, country or deadline.
-	Check  string  `json:"check"`
-	OK     bool    `json:"ok"`
-	Detail string  `json:"detail"`
-	Value  float64 `json:"value"`
+	Check string `json:"check"`
+	OK    bool   `json:"ok"`
+	// Detail says it in English; Reason and Args say it for translation
+	// (the web pages show "fit.<check>.<reason>" in the reader's language).
+	Detail string   `json:"detail"`
+	Reason string   `json:"reason"`
+	Args   []string `json:"args,omitempty"`
+	Value  float64  `json:"value"`
 }
 
 // Explanation says why a listing was found.

@@ -205,6 +205,37 @@ func (v *view) Date(t any) string {
 	return formatDate(v.Lang, tm)
 }
 
+// Fit says a structured-fit check in the reader's language: partnership
+// types and countries are named, not coded.
+func (v *view) Fit(r search.FitReason) string {
+	args := make([]any, len(r.Args))
+	for i, a := range r.Args {
+		switch {
+		case r.Check == "partnership":
+			var names []string
+			for _, p := range strings.Split(a, ", ") {
+				names = append(names, label(v.Lang, p))
+			}
+			args[i] = strings.Join(names, ", ")
+		case r.Check == "country":
+			args[i] = countryName(v.Lang, a)
+		case r.Check == "deadline" && i == 0:
+			if t, err := time.Parse(time.DateOnly, a); err == nil {
+				args[i] = formatDate(v.Lang, t)
+			} else {
+				args[i] = a
+			}
+		default:
+			args[i] = a
+		}
+	}
+	key := "fit." + r.Check + "." + r.Reason
+	if _, ok := messages[key]; !ok {
+		return r.Detail
+	}
+	return translate(v.Lang, key, args...)
+}
+
 // Num formats an integer with thousands separators.
 func (v *view) Num(n int) string { return formatNumber(n) }
 

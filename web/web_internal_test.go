@@ -1,0 +1,184 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/search"
+)
+
+func TestMessagesAreTranslated(t *testing.T) {
+	for key, m := range messages {
+		if strings.TrimSpace(m[0]) == "" || strings.TrimSpace(m[1]) == "" {
+			t.Errorf("message %q lacks a translation: %q", key, m)
+		}
+		if strings.Count(m[0], "%") != strings.Count(m[1], "%") {
+			t.Errorf("message %q: the translations take different arguments: %q", key, m)
+		}
+	}
+	// Every enumeration value of the domain has a label in both languages.
+	var values []string
+	for _, v := range kakehashi.Sides {
+		values = append(values, string(v))
+	}
+	for _, v := range append(slices.Clone(kakehashi.SeedKinds), kakehashi.NeedKinds...) {
+		values = append(values, string(v))
+	}
+	for _, v := range kakehashi.PartnershipTypes {
+		values = append(values, string(v))
+	}
+	for _, v := range kakehashi.Visibilities {
+		values = append(values, string(v))
+	}
+	for _, v := range kakehashi.Statuses {
+		values = append(values, string(v))
+	}
+	for _, v := range kakehashi.OrgKinds {
+		values = append(values, string(v))
+	}
+	for _, v := range kakehashi.IPStatuses {
+		values = append(values, string(v))
+	}
+	values = append(values, kakehashi.Sectors...)
+	for _, v := range values {
+		l, ok := enumLabels[v]
+		if !ok || l[0] == "" || l[1] == "" {
+			t.Errorf("no English and Japanese label for %q", v)
+		}
+	}
+}
+
+// TestTemplatesUseKnownMessages finds every {{.T "key"}} in the templates
+// and checks the key exists, so that no page shows a raw key.
+func TestTemplatesUseKnownMessages(t *testing.T) {
+	entries, _ := templateFS.ReadDir("templates")
+	for _, e := range entries {
+		b, _ := templateFS.ReadFile("templates/" + e.Name())
+		s := string(b)
+		for _, marker := range []string{`.T "`, `$v.T "`, `.V.T "`} {
+			for rest := s; ; {
+				i := strings.Index(rest, marker)
+				if i < 0 {
+					break
+				}
+				rest = rest[i+len(marker):]
+				key := rest[:strings.IndexByte(rest, '"')]
+				if _, ok := messages[key]; !ok {
+					t.Errorf("%s uses unknown message %q", e.Name(), key)
+				}
+			}
+		}
+	}
+}
+
+func TestMarkSegments(t *testing.T) {
+	got := markSegments("Batteries for battery-powered EVs; 全固体電池の電池", []string{"battery", "Batteries", "電池"})
+	var b strings.Builder
+	for _, s := range got {
+		if s.Mark {
+			b.WriteString("[" + s.Text + "]")
+		} else {
+			b.WriteString(s.Text)
+		}
+	}
+	if want := "[Batteries] for [battery]-powered EVs; 全固体[電池]の[電池]"; b.String() != want {
+		t.Fatalf("marked %q, want %q", b.String(), want)
+	}
+	// A Latin surface inside a longer word is not marked.
+	for _, s := range markSegments("rebattery", []string{"battery"}) {
+		if s.Mark {
+			t.Fatal("marked inside a word")
+		}
+	}
+}
+
+func TestSnippetCentersOnTheMatch(t *testing.T) {
+	l := &kakehashi.Listing{Summary: strings.Repeat("filler words here. ", 30) + "The perovskite cell reaches 28%. " + strings.Repeat("more text. ", 20)}
+	segs := snippet(l, []search.TermMatch{{Term: "perovskit", Surfaces: []string{"perovskite"}}})
+	var text string
+	marked := false
+	for _, s := range segs {
+		text += s.Text
+		marked = marked || s.Mark && s.Text == "perovskite"
+	}
+	if !marked || !strings.HasPrefix(text, "…") || !strings.HasSuffix(text, "…") || len([]rune(text)) > 230 {
+		t.Fatalf("snippet %q (marked %v)", text, marked)
+	}
+}
+
+func TestFormats(t *testing.T) {
+	d := time.Date(2027, 3, 31, 14, 59, 59, 0, time.UTC)
+	if got := formatDate(langJA, d); got != "2027年3月31日" {
+		t.Errorf("ja date %q", got)
+	}
+	if got := formatDate(langEN, d); got != "31 Mar 2027" {
+		t.Errorf("en date %q", got)
+	}
+	v := &view{Lang: langJA}
+	if got := v.Date(d); got != "2027年3月31日" {
+		t.Errorf("ja view date %q", got)
+	}
+	late := time.Date(2027, 3, 31, 16, 0, 0, 0, time.UTC) // 1 April in Japan
+	if got := v.Date(&late); got != "2027年4月1日" {
+		t.Errorf("ja view date in Japan time %q", got)
+	}
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -4200: "-4,200"} {
+		if got := formatNumber(n); got != want {
+			t.Errorf("formatNumber(%d) = %q, want %q", n, got, want)
+		}
+	}
+	codes := fieldCodes()
+	if i, j := slices.Index(codes, "2.9"), slices.Index(codes, "2.10"); i < 0 || j != i+1 || codes[0] != "1.1" {
+		t.Errorf("field order %v", codes)
+	}
+}
+
+func TestLanguageChoice(t *testing.T) {
+	r := httptest.NewRequest("GET", "/", nil)
+	if langOf(r) != langEN {
+		t.Error("default language")
+	}
+	r.Header.Set("Accept-Language", "ja-JP,ja;q=0.9,en;q=0.8")
+	if langOf(r) != langJA {
+		t.Error("Accept-Language ja")
+	}
+	r.AddCookie(&http.Cookie{Name: langCookie, Value: "en"})
+	if langOf(r) != langEN {
+		t.Error("the remembered choice wins over the browser's")
+	}
+	for next, want := range map[string]string{"/search?q=x": "/search?q=x", "https://evil.example/": "/", "//evil.example": "/", "": "/", `/\evil`: "/"} {
+		if got := safeNext(next); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
+		}
+	}
+}
+
+func TestFitInBothLanguages(t *testing.T) {
+	r := search.FitReason{Check: "partnership", Reason: "shared", Args: []string{"joint_research, license"}, Detail: "both want joint_research, license"}
+	if got := (&view{Lang: langJA}).Fit(r); got != "双方が共同研究, ライセンスを希望" {
+		t.Errorf("ja: %q", got)
+	}
+	if got := (&view{Lang: langEN}).Fit(r); got != "both want Joint research, Licence" {
+		t.Errorf("en: %q", got)
+	}
+	d := search.FitReason{Check: "deadline", Reason: "open", Args: []string{"2027-03-31", "130"}}
+	if got := (&view{Lang: langJA}).Fit(d); got != "締切 2027年3月31日(残り130日)" {
+		t.Errorf("ja deadline: %q", got)
+	}
+	c := search.FitReason{Check: "country", Reason: "need_targets", Args: []string{"GB"}}
+	if got := (&view{Lang: langEN}).Fit(c); got != "the need looks for partners in United Kingdom, the seed's country" {
+		t.Errorf("en country: %q", got)
+	}
+	// Every reason the engine gives has a message.
+	for _, key := range []string{"partnership.unstated", "partnership.shared", "partnership.disjoint", "trl.inside", "trl.outside",
+		"country.seed_targets", "country.need_targets", "country.unstated", "country.elsewhere", "deadline.none", "deadline.open", "deadline.passed"} {
+		if _, ok := messages["fit."+key]; !ok {
+			t.Errorf("no message fit.%s", key)
+		}
+	}
+}
