@@ -6,7 +6,9 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/textproc"
@@ -29,6 +31,9 @@ func (e *Engine) ListingTerms(l *kakehashi.Listing) []weightedTerm {
 	for f, text := range texts {
 		toks = e.an.AppendTokens(toks[:0], text)
 		for _, t := range toks {
+			if weakQueryTerm(t, Field(f)) {
+				continue
+			}
 			w := acc[t.Term]
 			if w == nil {
 				w = &weightedTerm{term: t.Term, surface: t.Surface}
@@ -61,6 +66,30 @@ func (e *Engine) ListingTerms(l *kakehashi.Listing) []weightedTerm {
 		out = append(out, *r.w)
 	}
 	return out
+}
+
+// weakQueryTerm reports whether a term says too little about what a
+// listing is about to stand for it as a query: a single Japanese character
+// (液, 用, 性 — fragments of the compounds that are kept whole), or, outside
+// the title, an everyday English word that listings use to say what they
+// want. Every word of a title counts: a title is short and chosen.
+func weakQueryTerm(t textproc.Token, f Field) bool {
+	if t.Script == textproc.ScriptJapanese {
+		return utf8.RuneCountInString(t.Term) < 2
+	}
+	return f != FieldTitle && listingFillers[strings.ToLower(t.Surface)]
+}
+
+// listingFillers are words that every kind of listing uses and that match
+// listings of any topic.
+var listingFillers = map[string]bool{
+	"we": true, "our": true, "us": true, "you": true, "your": true, "can": true, "could": true, "would": true, "should": true,
+	"may": true, "also": true, "up": true, "down": true, "out": true, "over": true, "from": true, "has": true, "have": true,
+	"had": true, "been": true, "were": true, "which": true, "who": true, "what": true, "when": true, "where": true, "how": true,
+	"all": true, "any": true, "each": true, "more": true, "most": true, "than": true, "very": true, "new": true, "per": true,
+	"made": true, "make": true, "makes": true, "using": true, "use": true, "used": true, "based": true, "seek": true, "seeks": true,
+	"seeking": true, "looking": true, "want": true, "wants": true, "need": true, "needs": true, "partner": true, "partners": true,
+	"offer": true, "offers": true, "provide": true, "provides": true, "able": true, "within": true, "including": true,
 }
 
 // MatchOptions tune Match.

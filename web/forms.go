@@ -45,6 +45,7 @@ func listingForm(r *http.Request, l *kakehashi.Listing, d *formData) *kakehashi.
 		l.TRL = n
 	} else {
 		l.TRL = 0
+		p.Add("trl", "is required")
 	}
 	l.IP = kakehashi.IP{Status: kakehashi.IPStatus(f.Get("ip_status")), Patents: splitComma(f.Get("patents")), Jurisdictions: upper(splitComma(f.Get("jurisdictions")))}
 	l.PartnershipTypes = nil
@@ -87,18 +88,62 @@ func upper(v []string) []string {
 	return v
 }
 
-// fieldErrors maps validation errors to form fields; list fields report on
-// the list as a whole ("target_countries[1]" → "target_countries").
-func fieldErrors(err error) map[string]string {
+// fieldErrors maps validation errors to form fields, in the reader's
+// language; list fields report on the list as a whole
+// ("target_countries[1]" → "target_countries"). The first error of a field
+// wins, so errors found while reading the form come before the domain's.
+func fieldErrors(lang string, errs ...error) map[string]string {
 	out := map[string]string{}
-	for _, fe := range kakehashi.FieldErrors(err) {
-		name := fe.Field
-		if i := strings.IndexByte(name, '['); i >= 0 {
-			name = name[:i]
+	for _, err := range errs {
+		for _, fe := range kakehashi.FieldErrors(err) {
+			name := fe.Field
+			if i := strings.IndexByte(name, '['); i >= 0 {
+				name = name[:i]
+			}
+			if _, dup := out[name]; !dup {
+				out[name] = validationMessage(lang, fe.Message)
+			}
 		}
-		if _, dup := out[name]; !dup {
-			out[name] = fe.Message
-		}
+	}
+	return out
+}
+
+// validationMessage says a domain validation message in Japanese for the
+// Japanese interface; the domain speaks English.
+func validationMessage(lang, msg string) string {
+	if lang != langJA {
+		return msg
+	}
+	switch {
+	case msg == "is required":
+		return "必須です。"
+	case strings.HasPrefix(msg, "must be a technology readiness level"):
+		return "技術成熟度は1〜9で入力してください。"
+	case strings.HasPrefix(msg, "must be at most"):
+		return "長すぎます(" + msg + ")。"
+	case strings.Contains(msg, "country code"):
+		return "国コードはISO 3166-1の2文字コード(例:JP, US, GB)で入力してください。"
+	case strings.Contains(msg, "language code"):
+		return "言語コードが正しくありません(例:ja, en)。"
+	case strings.HasPrefix(msg, "must be a date"):
+		return "日付は 2027-03-31 の形式で入力してください。"
+	case strings.Contains(msg, "is not a number"):
+		return "数値を入力してください。"
+	case strings.HasPrefix(msg, "a patent listing names"):
+		return "特許の掲載には特許番号が1件以上必要です。"
+	case strings.Contains(msg, "patent number"):
+		return "特許番号の形式が正しくありません(例:JP7123456B2)。"
+	}
+	return "入力内容を確認してください(" + msg + ")。"
+}
+
+// formErrors validates a listing read from the form: the form's own
+// problems first, then the domain's rules, as the API applies them.
+func formErrors(lang string, p *kakehashi.Problems, l *kakehashi.Listing) map[string]string {
+	l.Normalize()
+	out := fieldErrors(lang, p.Err("listing"), l.Validate())
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
@@ -161,14 +206,13 @@ func (h *Handler) createListing(w http.ResponseWriter, r *http.Request) {
 	if !kakehashi.CanCreateListingFor(u, l.OrgID) {
 		p.Add("org_id", "%s", translate(langOf(r), "form.noorg"))
 	}
-	if err := p.Err("listing"); err != nil {
-		d.Errors = fieldErrors(err)
+	if d.Errors = formErrors(langOf(r), p, l); d.Errors != nil {
 		h.render(w, r, http.StatusUnprocessableEntity, "form", h.formView(r, d))
 		return
 	}
 	if err := h.store.CreateListing(r.Context(), l, u); err != nil {
 		if kakehashi.ErrorCode(err) == kakehashi.EINVALID || kakehashi.ErrorCode(err) == kakehashi.ECONFLICT {
-			d.Errors = fieldErrors(err)
+			d.Errors = fieldErrors(langOf(r), err)
 			if len(d.Errors) == 0 {
 				d.Errors = map[string]string{"form": kakehashi.ErrorMessage(err)}
 			}
@@ -198,15 +242,7 @@ func (h *Handler) preview(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &formData{L: l}
 	p := listingForm(r, l, d)
-	l.Normalize()
-	if err := p.Err("listing"); err == nil {
-		if err := l.Validate(); err != nil {
-			d.Errors = fieldErrors(err)
-		}
-	} else {
-		d.Errors = fieldErrors(err)
-	}
-	if len(d.Errors) == 0 {
+	if d.Errors = formErrors(langOf(r), p, l); d.Errors == nil {
 		m, err := h.engine.MatchListing(r.Context(), l, u, search.MatchOptions{Limit: 5, Now: h.now()})
 		if err != nil {
 			h.fail(w, r, err)
@@ -259,16 +295,16 @@ func (h *Handler) updateListing(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &formData{L: l, Edit: true}
 	p := listingForm(r, l, d)
-	err := p.Err("listing")
-	if err == nil {
-		err = h.store.UpdateListing(r.Context(), l, u)
+	if d.Errors = formErrors(langOf(r), p, l); d.Errors != nil {
+		h.render(w, r, http.StatusUnprocessableEntity, "form", h.formView(r, d))
+		return
 	}
-	if err != nil {
+	if err := h.store.UpdateListing(r.Context(), l, u); err != nil {
 		if code := kakehashi.ErrorCode(err); code != kakehashi.EINVALID && code != kakehashi.ECONFLICT {
 			h.fail(w, r, err)
 			return
 		}
-		d.Errors = fieldErrors(err)
+		d.Errors = fieldErrors(langOf(r), err)
 		if len(d.Errors) == 0 {
 			d.Errors = map[string]string{"form": kakehashi.ErrorMessage(err)}
 		}
@@ -351,7 +387,7 @@ func (h *Handler) adminCreateUser(w http.ResponseWriter, r *http.Request) {
 				h.fail(w, r, err)
 				return
 			}
-			for k, v := range fieldErrors(err) {
+			for k, v := range fieldErrors(langOf(r), err) {
 				errs[k] = v
 			}
 		}
@@ -400,7 +436,7 @@ func (h *Handler) adminCreateOrg(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	d := &adminData{Errors: fieldErrors(err), Form: f}
+	d := &adminData{Errors: fieldErrors(langOf(r), err), Form: f}
 	if len(d.Errors) == 0 {
 		d.Errors["form"] = kakehashi.ErrorMessage(err)
 	}

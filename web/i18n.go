@@ -169,7 +169,7 @@ var messages = map[string][2]string{
 	"form.trl":              {"Technology readiness level (1–9)", "技術成熟度(1〜9)"},
 	"form.ip.status":        {"IP status", "知財の状態"},
 	"form.ip.patents":       {"Patent numbers (comma-separated)", "特許番号(カンマ区切り)"},
-	"form.ip.jurisdictions": {"Jurisdictions (comma-separated, e.g. JP, US, EP)", "出願国・地域(カンマ区切り、例:JP, US, EP)"},
+	"form.ip.jurisdictions": {"Jurisdictions (e.g. JP, US, EP)", "出願国・地域(例:JP, US, EP)"},
 	"form.partnership":      {"Partnership types", "連携形態"},
 	"form.targets":          {"Target countries (comma-separated ISO codes, e.g. JP, US, GB)", "対象国(カンマ区切りのISOコード、例:JP, US, GB)"},
 	"form.controlled":       {"Relevant to export control", "輸出管理に該当する可能性がある"},

@@ -402,19 +402,33 @@ func (h *Handler) listing(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if len(m.Organizations) > 0 {
+		top := m.Organizations[0].Score
+		m.Organizations = slices.DeleteFunc(m.Organizations, func(o search.OrgMatch) bool { return o.Score < weakMatch*top })
+	}
 	d.Matches = m
 	d.Hits, d.Best = h.matchViews(r, m)
 	h.render(w, r, http.StatusOK, "listing", h.view(r, l.Title, d))
 }
+
+// weakMatch is the share of the best match's score below which a match is
+// not shown: with few listings on the other side, the tail shares only
+// common words and would bury the real matches.
+const weakMatch = 0.25
 
 // matchViews prepares matches for display, with the best score for scaling
 // the score bars.
 func (h *Handler) matchViews(r *http.Request, m *search.MatchResult) ([]hitView, float64) {
 	orgs := h.orgCache(r)
 	var best float64
-	var out []hitView
 	for _, hit := range m.Hits {
 		best = max(best, hit.Score)
+	}
+	var out []hitView
+	for _, hit := range m.Hits {
+		if hit.Score < weakMatch*best {
+			continue
+		}
 		hv := hitView{Hit: hit, Snippet: snippet(hit.Listing, hit.Explanation.Terms)}
 		if hit.Listing.OrgID != 0 {
 			hv.Org = orgs(hit.Listing.OrgID)
