@@ -1,5 +1,7 @@
 package kakehashi
 
+import "slices"
+
 // This file holds the access rules. They live in the domain so that every
 // reader of listings — the API, the web pages, the search index — applies the
 // same rules and none can forget one.
@@ -22,12 +24,14 @@ func CanSeeListing(viewer *User, l *Listing) bool {
 	return false
 }
 
-// SeesFullListing reports whether viewer may see the owner and body of l.
+// SeesFullListing reports whether viewer may see the owner and body of l:
+// for a confidential listing, its organization, platform staff, and those
+// whose introduction the owner accepted.
 func SeesFullListing(viewer *User, l *Listing) bool {
 	if l.Visibility != VisibilityConfidential {
 		return CanSeeListing(viewer, l)
 	}
-	return viewer.IsStaff() || viewer.InOrg(l.OrgID)
+	return viewer.IsStaff() || viewer.InOrg(l.OrgID) || viewer != nil && l.ID != 0 && slices.Contains(viewer.Revealed, l.ID)
 }
 
 // Redact returns l as viewer may see it: l itself when viewer sees it in

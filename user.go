@@ -44,7 +44,11 @@ type User struct {
 	PlatformRole PlatformRole `json:"platform_role,omitempty"`
 	Disabled     bool         `json:"disabled"`
 	// PasswordHash is the encoded argon2id hash; it never leaves the server.
-	PasswordHash string    `json:"-"`
+	PasswordHash string `json:"-"`
+	// Revealed lists the confidential listings whose owners accepted an
+	// introduction with this user's side: they see those in full. The store
+	// fills it in when it authenticates the user.
+	Revealed []int64 `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }

@@ -174,7 +174,7 @@ func visible(viewer *kakehashi.User, m *docMeta) bool {
 // seesOwner applies kakehashi.SeesFullListing: filtering by owner must not
 // reveal who owns a confidential listing.
 func seesOwner(viewer *kakehashi.User, m *docMeta) bool {
-	l := kakehashi.Listing{OrgID: m.org, Status: m.status, Visibility: m.visibility}
+	l := kakehashi.Listing{ID: m.listing, OrgID: m.org, Status: m.status, Visibility: m.visibility}
 	return kakehashi.SeesFullListing(viewer, &l)
 }
 
@@ -243,7 +243,7 @@ func (e *Engine) rank(wts []weightedTerm, k int, accept func(uint32) bool, viewe
 	for i, h := range hits {
 		out[i] = scored{doc: h.doc, score: h.score}
 	}
-	if len(e.confDoc) == 0 || !(viewer.IsStaff() || viewer != nil && viewer.OrgID != 0) {
+	if len(e.confDoc) == 0 || !(viewer.IsStaff() || viewer != nil && (viewer.OrgID != 0 || len(viewer.Revealed) > 0)) {
 		return out
 	}
 	// Confidential listings this viewer reads in full are scored on all

@@ -119,13 +119,21 @@ func visibleTo(q *query, viewer *kakehashi.User) {
 // listing, so that filtering by the owner's country cannot reveal the owner
 // of a confidential listing.
 func ownerVisibleTo(q *query, viewer *kakehashi.User) {
-	switch {
-	case viewer.IsStaff():
-	case viewer != nil && viewer.OrgID != 0:
-		q.where("(l.org_id = ? OR l.visibility <> 'confidential')", viewer.OrgID)
-	default:
-		q.where("l.visibility <> 'confidential'")
+	if viewer.IsStaff() {
+		return
 	}
+	cond, args := "l.visibility <> 'confidential'", []any{}
+	if viewer != nil && viewer.OrgID != 0 {
+		cond += " OR l.org_id = ?"
+		args = append(args, viewer.OrgID)
+	}
+	if viewer != nil {
+		for _, id := range viewer.Revealed {
+			cond += " OR l.id = ?"
+			args = append(args, id)
+		}
+	}
+	q.where("("+cond+")", args...)
 }
 
 // Listings returns the listings matching f that viewer may see, in id order,

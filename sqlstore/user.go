@@ -167,6 +167,9 @@ func (db *DB) SessionUser(ctx context.Context, tokenHash []byte, now time.Time) 
 	if err != nil {
 		return nil, fmt.Errorf("read session: %w", err)
 	}
+	if u.Revealed, err = db.revealedListings(ctx, u); err != nil {
+		return nil, err
+	}
 	return u, nil
 }
 
@@ -258,6 +261,9 @@ func (db *DB) TokenUser(ctx context.Context, tokenHash []byte, now time.Time) (*
 	// so that read traffic does not become write traffic.
 	_, _ = db.db.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND (last_used_at IS NULL OR last_used_at < $3)`,
 		now.UTC(), tokenHash, now.UTC().Add(-time.Minute))
+	if u.Revealed, err = db.revealedListings(ctx, u); err != nil {
+		return nil, err
+	}
 	return u, nil
 }
 
