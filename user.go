@@ -48,9 +48,9 @@ type User struct {
 	// Revealed lists the confidential listings whose owners accepted an
 	// introduction with this user's side: they see those in full. The store
 	// fills it in when it authenticates the user.
-	Revealed []int64 `json:"-"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	Revealed  []int64   `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Normalize trims the name and lower-cases the e-mail address, which is the
