@@ -75,7 +75,15 @@ const (
 	s401 = http.StatusUnauthorized
 	s403 = http.StatusForbidden
 	s404 = http.StatusNotFound
+	s422 = http.StatusUnprocessableEntity
 )
+
+// introWant is the want of operations on an introduction requested by a
+// third organization: its parties (the owner's side) and staff may act;
+// otherMember is no party and learns nothing.
+func introWant(c cell) int {
+	return byActor(s401, s404, s200, s200, s200, s200)(c)
+}
 
 func authzCases() []authzCase {
 	return []authzCase{
@@ -189,6 +197,104 @@ func authzCases() []authzCase {
 				r.decode(e.t, &m)
 				checkRedaction(e.t, m.Listing, c.l, c.actor == otherMember && c.vis == kakehashi.VisibilityConfidential)
 			}
+		}},
+		{op: "POST /listings/{id}/interest", want: byActor(s401, s201, s422, s422, s201, s201), run: func(e *testEnv, c cell) (*response, func()) {
+			l := e.listing(e.own.ID, c.vis, kakehashi.StatusOpen)
+			r := e.do("POST", fmt.Sprintf("/listings/%d/interest", l.ID), map[string]any{"message": "We are interested."}, e.as(c.actor))
+			return r, func() {
+				want := 0
+				if r.status == s201 {
+					want = 1
+				}
+				if n := e.count(`SELECT COUNT(*) FROM introductions WHERE listing_id = $1`, l.ID); n != want {
+					e.t.Errorf("%d introductions stored after status %d", n, r.status)
+				}
+				if r.status == s201 && c.vis == kakehashi.VisibilityConfidential && c.actor == otherMember {
+					if m := r.obj(e.t); m["owner_hidden"] != true || m["owner_org_id"] != nil {
+						e.t.Errorf("the owner of a confidential listing is shown before acceptance: %v", m)
+					}
+				}
+			}
+		}},
+		{op: "GET /introductions", want: signedIn(s200), run: func(e *testEnv, c cell) (*response, func()) {
+			in := e.intro(c.vis)
+			r := e.do("GET", "/introductions?limit=200", nil, e.as(c.actor))
+			return r, func() {
+				if r.status != s200 {
+					return
+				}
+				var p struct{ Items []map[string]any }
+				r.decode(e.t, &p)
+				found := slices.ContainsFunc(p.Items, func(m map[string]any) bool { return id(m, "id") == in.ID })
+				if want := c.actor != otherMember; found != want {
+					e.t.Errorf("introduction %d listed: %v, want %v", in.ID, found, want)
+				}
+			}
+		}},
+		{op: "GET /introductions/{id}", want: introWant, run: func(e *testEnv, c cell) (*response, func()) {
+			in := e.intro(c.vis)
+			r := e.do("GET", fmt.Sprintf("/introductions/%d", in.ID), nil, e.as(c.actor))
+			return r, func() {
+				if r.status == s200 && id(r.obj(e.t), "id") != in.ID {
+					e.t.Errorf("got another introduction")
+				}
+			}
+		}},
+		{op: "POST /introductions/{id}/transitions", want: introWant, run: func(e *testEnv, c cell) (*response, func()) {
+			in := e.intro(c.vis)
+			r := e.do("POST", fmt.Sprintf("/introductions/%d/transitions", in.ID), map[string]any{"to": "introduced"}, e.as(c.actor))
+			return r, func() {
+				stored, err := e.db.Introduction(context.Background(), in.ID)
+				if err != nil {
+					e.t.Fatal(err)
+				}
+				if moved := stored.Stage == kakehashi.StageIntroduced; moved != (r.status == s200) {
+					e.t.Errorf("stage %s after status %d", stored.Stage, r.status)
+				}
+			}
+		}},
+		{op: "PUT /introductions/{id}/coordinator", want: byActor(s401, s403, s403, s403, s200, s200), run: func(e *testEnv, c cell) (*response, func()) {
+			in := e.intro(c.vis)
+			coord := e.actors[coordinator].user.ID
+			r := e.do("PUT", fmt.Sprintf("/introductions/%d/coordinator", in.ID), map[string]any{"coordinator_id": coord}, e.as(c.actor))
+			return r, func() {
+				stored, _ := e.db.Introduction(context.Background(), in.ID)
+				if assigned := stored.CoordinatorID == coord; assigned != (r.status == s200) {
+					e.t.Errorf("coordinator %d after status %d", stored.CoordinatorID, r.status)
+				}
+			}
+		}},
+		{op: "GET /introductions/{id}/events", want: introWant, run: func(e *testEnv, c cell) (*response, func()) {
+			in := e.intro(c.vis)
+			return e.do("GET", fmt.Sprintf("/introductions/%d/events", in.ID), nil, e.as(c.actor)), nil
+		}},
+		{op: "GET /introductions/{id}/messages", want: introWant, run: func(e *testEnv, c cell) (*response, func()) {
+			in := e.intro(c.vis)
+			return e.do("GET", fmt.Sprintf("/introductions/%d/messages", in.ID), nil, e.as(c.actor)), nil
+		}},
+		{op: "POST /introductions/{id}/messages", want: func(c cell) int {
+			if s := introWant(c); s != s200 {
+				return s
+			}
+			return s201
+		}, run: func(e *testEnv, c cell) (*response, func()) {
+			in := e.intro(c.vis)
+			r := e.do("POST", fmt.Sprintf("/introductions/%d/messages", in.ID), map[string]any{"body": "Hello."}, e.as(c.actor))
+			return r, func() {
+				want := 0
+				if r.status == s201 {
+					want = 1
+				}
+				if n := e.count(`SELECT COUNT(*) FROM messages WHERE introduction_id = $1`, in.ID); n != want {
+					e.t.Errorf("%d messages stored after status %d", n, r.status)
+				}
+			}
+		}},
+		{op: "GET /me/notifications", want: signedIn(s200), run: func(e *testEnv, c cell) (*response, func()) {
+			return e.do("GET", "/me/notifications", nil, e.as(c.actor)), nil
+		}},
+		{op: "POST /me/notifications/read", want: signedIn(s204), run: func(e *testEnv, c cell) (*response, func()) {
+			return e.do("POST", "/me/notifications/read", map[string]any{}, e.as(c.actor)), nil
 		}},
 		{op: "GET /organizations", want: all(s200), run: func(e *testEnv, c cell) (*response, func()) {
 			r := e.do("GET", "/organizations?limit=200", nil, e.as(c.actor))

@@ -82,6 +82,9 @@ type testEnv struct {
 	own    *kakehashi.Organization
 	other  *kakehashi.Organization
 	target *kakehashi.User
+	// third belongs to a third organization: it requests the introductions
+	// of the matrix, so that otherMember is not a party to them.
+	third  *kakehashi.User
 	actors map[actorID]*actor
 	seq    *atomic.Int64
 	engine *search.Engine
@@ -139,6 +142,8 @@ func newEnv(t *testing.T, newDSN storetest.NewDSN, cfg httpapi.Config) *testEnv 
 		e.actors[a.id] = &actor{user: u, password: pw, session: e.signIn(u.Email, pw)}
 	}
 	e.target = e.user("target", e.own.ID, kakehashi.RoleMember, kakehashi.PlatformNone, "password of target")
+	thirdOrg := e.org("third", "GB")
+	e.third = e.user("third", thirdOrg.ID, kakehashi.RoleMember, kakehashi.PlatformNone, "password of third")
 	return e
 }
 
@@ -208,6 +213,18 @@ func (e *testEnv) listing(org int64, vis kakehashi.Visibility, status kakehashi.
 		e.t.Fatalf("create listing: %v", err)
 	}
 	return l
+}
+
+// intro creates an open listing of the owner organization with visibility
+// vis and an interest in it from the third organization.
+func (e *testEnv) intro(vis kakehashi.Visibility) *kakehashi.Introduction {
+	e.t.Helper()
+	l := e.listing(e.own.ID, vis, kakehashi.StatusOpen)
+	in := &kakehashi.Introduction{ListingID: l.ID, RequesterID: e.third.ID, RequesterOrgID: e.third.OrgID, Message: "Interested."}
+	if err := e.db.CreateIntroduction(context.Background(), in, e.third); err != nil {
+		e.t.Fatalf("create introduction: %v", err)
+	}
+	return in
 }
 
 // count returns the result of a COUNT(*) query.

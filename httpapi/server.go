@@ -29,6 +29,7 @@ type Store interface {
 	kakehashi.UserService
 	kakehashi.ListingService
 	kakehashi.AuditService
+	Pipeline
 	// Ready returns nil when the store can serve requests.
 	Ready(ctx context.Context) error
 }
@@ -52,6 +53,7 @@ type Server struct {
 	now          func() time.Time
 	readyChecks  []ReadyCheck
 	search       Searcher
+	stallAfter   time.Duration
 }
 
 // ReadyCheck is one named readiness condition reported by /readyz.
@@ -73,6 +75,9 @@ type Config struct {
 	// Search serves /search and /listings/{id}/matches; without it they
 	// answer 503.
 	Search Searcher
+	// StallAfter is how long an introduction may sit at one stage before it
+	// counts as stalled (default DefaultStallAfter).
+	StallAfter time.Duration
 }
 
 // New returns a Server over store.
@@ -87,6 +92,10 @@ func New(store Store, log *slog.Logger, reg *metrics.Registry, cfg Config) *Serv
 		now:          cfg.Now,
 		readyChecks:  cfg.ReadyChecks,
 		search:       cfg.Search,
+		stallAfter:   cfg.StallAfter,
+	}
+	if s.stallAfter <= 0 {
+		s.stallAfter = DefaultStallAfter
 	}
 	if s.passwords == (auth.Params{}) {
 		s.passwords = auth.DefaultParams
@@ -131,6 +140,7 @@ func (s *Server) Handler(other http.Handler) http.Handler {
 	s.registerUsers(api)
 	s.registerAudit(api)
 	s.registerSearch(api)
+	s.registerIntroductions(api)
 
 	apiMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "no API route "+r.Method+" /api/v1"+r.URL.Path+"; see /api/v1/openapi.json", nil)

@@ -28,6 +28,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	maxConns := fs.Int("max-conns", 0, "database connection pool size (0: 20 for PostgreSQL, driver default for SQLite)")
 	shutdown := fs.Duration("shutdown-timeout", 20*time.Second, "how long to let requests finish on SIGTERM")
 	follow := fs.Duration("follow-interval", 250*time.Millisecond, "how often the search index reads the change feed")
+	stallDays := fs.Int("stall-days", 14, "days without a stage change after which an introduction is stalled, flagged and reminded")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -86,7 +87,12 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 			return map[string]float64{`what="listings"`: float64(st.Listings), `what="terms"`: float64(st.Terms),
 				`what="postings"`: float64(st.Postings), `what="seq"`: float64(st.Seq)}, nil
 		}})
-	api := httpapi.New(db, log, reg, httpapi.Config{SecureCookies: *secure, Search: engine,
+	if *stallDays < 1 {
+		return usageError{"--stall-days must be at least 1"}
+	}
+	stallAfter := time.Duration(*stallDays) * 24 * time.Hour
+	go remindStalled(ctx, db, log, stallAfter, time.Hour)
+	api := httpapi.New(db, log, reg, httpapi.Config{SecureCookies: *secure, Search: engine, StallAfter: stallAfter,
 		ReadyChecks: []httpapi.ReadyCheck{{Name: "search", Check: engine.Ready}}})
 	pages, err := web.New(db, engine, api, log)
 	if err != nil {
@@ -126,6 +132,27 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// remindStalled reminds the owners and coordinators of stalled
+// introductions, every interval until ctx ends.
+func remindStalled(ctx context.Context, db *sqlstore.DB, log *slog.Logger, stallAfter, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		n, err := db.RemindStalled(ctx, time.Now().Add(-stallAfter))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("remind stalled introductions", "err", err)
+		case n > 0:
+			log.Info("reminded stalled introductions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // runIndex builds the search index, retrying until it succeeds, then
