@@ -11,6 +11,7 @@
 //	kakehashi export  [--db …] --format jsonl|csv [--what all|organizations|listings] [--out FILE]
 //	kakehashi search  [--db …] [--side seed|need] [--country CC] [--json] QUERY
 //	kakehashi match   [--db …] [--json] LISTING_ID
+//	kakehashi introductions [--db …] [--open] [--stalled] [--stall-days 14] [--remind] [--json]
 //
 // Every flag can also be set from the environment as KAKEHASHI_<FLAG>, for
 // example KAKEHASHI_DB=postgres://… .
@@ -76,6 +77,7 @@ Commands:
   export    export organizations and listings
   search    search seeds and needs (English or Japanese)
   match     the best matches for a listing, explained
+  introductions  list introductions (--stalled: the work queue; --remind: send reminders)
 
 Run 'kakehashi COMMAND -h' for a command's flags.`
 
@@ -105,6 +107,8 @@ func (e *Env) Run(ctx context.Context, args []string) error {
 		return e.matchCmd(ctx, args[1:])
 	case "bench":
 		return e.benchCmd(ctx, args[1:])
+	case "introductions":
+		return e.introductionsCmd(ctx, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(e.Stdout, usage)
 		return nil

@@ -408,3 +408,56 @@ func TestBenchCommands(t *testing.T) {
 		}
 	}
 }
+
+func TestIntroductionsCommand(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "k.db")
+	ctx := context.Background()
+	store, err := sqlstore.Open(ctx, db, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sys := kakehashi.SystemActor("test")
+	owner := &kakehashi.Organization{Name: "Owner", Kind: kakehashi.OrgCompany, Country: "JP"}
+	other := &kakehashi.Organization{Name: "Other", Kind: kakehashi.OrgUniversity, Country: "GB"}
+	for _, o := range []*kakehashi.Organization{owner, other} {
+		if err := store.CreateOrganization(ctx, o, sys); err != nil {
+			t.Fatal(err)
+		}
+	}
+	requester := &kakehashi.User{Email: "r@example.ac.uk", Name: "R", OrgID: other.ID, OrgRole: kakehashi.RoleMember}
+	ownerUser := &kakehashi.User{Email: "o@example.jp", Name: "O", OrgID: owner.ID, OrgRole: kakehashi.RoleMember}
+	for _, u := range []*kakehashi.User{requester, ownerUser} {
+		if err := store.CreateUser(ctx, u, sys); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := &kakehashi.Listing{OrgID: owner.ID, Side: kakehashi.SideNeed, Kind: kakehashi.KindChallenge, Title: "T", Summary: "S", Language: "en", TRL: 5,
+		IP: kakehashi.IP{Status: kakehashi.IPNone}, Visibility: kakehashi.VisibilityPublic, Status: kakehashi.StatusOpen}
+	if err := store.CreateListing(ctx, l, sys); err != nil {
+		t.Fatal(err)
+	}
+	store.Now = func() time.Time { return time.Now().Add(-30 * 24 * time.Hour) }
+	in := &kakehashi.Introduction{ListingID: l.ID, RequesterID: requester.ID, RequesterOrgID: other.ID, Message: "Hello"}
+	if err := store.CreateIntroduction(ctx, in, requester); err != nil {
+		t.Fatal(err)
+	}
+	store.Now = time.Now
+	r := runCLI(t, nil, "", "introductions", "--db", db, "--stalled")
+	if r.err != nil || !strings.Contains(r.stdout, "interest") || !strings.Contains(r.stdout, "yes") {
+		t.Fatalf("stalled queue: %v\n%s", r.err, r.stdout)
+	}
+	r = runCLI(t, nil, "", "introductions", "--db", db, "--remind")
+	if r.err != nil || !strings.Contains(r.stderr, "reminded 1 stalled") {
+		t.Fatalf("remind: %v\n%s", r.err, r.stderr)
+	}
+	if ns, _ := store.Notifications(ctx, ownerUser.ID, false, 10); len(ns) != 2 || ns[0].Kind != "stalled" {
+		t.Fatalf("owner inbox after the reminder: %+v", ns)
+	}
+	if r := runCLI(t, nil, "", "introductions", "--db", db, "--stalled", "--stall-days", "60"); r.err != nil || strings.Contains(r.stdout, "yes") {
+		t.Fatalf("nothing is stalled after 60 days: %v\n%s", r.err, r.stdout)
+	}
+}
