@@ -17,6 +17,7 @@ import (
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/httpapi"
+	"github.com/kakehashi/kakehashi/notify"
 	"github.com/kakehashi/kakehashi/sqlstore/storetest"
 )
 
@@ -348,6 +349,129 @@ func authzCases() []authzCase {
 				}
 			}
 		}},
+		// Webhooks: the organization's admins and platform admins manage
+		// them; a webhook of another organization is not found through this
+		// one's path.
+		{op: "POST /organizations/{id}/webhooks", want: byActor(s401, s403, s403, s201, s403, s201), run: func(e *testEnv, c cell) (*response, func()) {
+			url := fmt.Sprintf("https://hooks.example/%d", e.next())
+			r := e.do("POST", fmt.Sprintf("/organizations/%d/webhooks", e.own.ID), map[string]any{"url": url, "events": []string{"message.created"}}, e.as(c.actor))
+			return r, func() {
+				stored := e.count(`SELECT COUNT(*) FROM webhooks WHERE url = $1 AND org_id = $2`, url, e.own.ID)
+				if want := map[bool]int{true: 1, false: 0}[r.status == s201]; stored != want {
+					e.t.Errorf("status %d stored %d webhooks, want %d", r.status, stored, want)
+				}
+				if r.status == s201 {
+					if m := r.obj(e.t); m["secret"] == "" || m["secret"] == nil || id(m, "org_id") != e.own.ID {
+						e.t.Errorf("created webhook %v: want its secret once and org %d", m, e.own.ID)
+					}
+				}
+			}
+		}},
+		{op: "GET /organizations/{id}/webhooks", want: byActor(s401, s403, s403, s200, s403, s200), run: func(e *testEnv, c cell) (*response, func()) {
+			w := e.webhook(e.own.ID)
+			r := e.do("GET", fmt.Sprintf("/organizations/%d/webhooks", e.own.ID), nil, e.as(c.actor))
+			return r, func() {
+				if r.status != s200 {
+					return
+				}
+				var p struct{ Items []map[string]any }
+				r.decode(e.t, &p)
+				if !slices.ContainsFunc(p.Items, func(m map[string]any) bool { return id(m, "id") == w.ID }) {
+					e.t.Errorf("webhook %d not listed", w.ID)
+				}
+				if strings.Contains(string(r.body), w.Secret) || strings.Contains(string(r.body), `"secret"`) {
+					e.t.Error("the list shows a secret")
+				}
+			}
+		}},
+		{op: "DELETE /organizations/{id}/webhooks/{hook}", want: byActor(s401, s403, s403, s204, s403, s204), run: func(e *testEnv, c cell) (*response, func()) {
+			w := e.webhook(e.own.ID)
+			r := e.do("DELETE", fmt.Sprintf("/organizations/%d/webhooks/%d", e.own.ID, w.ID), nil, e.as(c.actor))
+			return r, func() {
+				if active := e.count(`SELECT COUNT(*) FROM webhooks WHERE id = $1 AND active`, w.ID); active != map[bool]int{true: 0, false: 1}[r.status == s204] {
+					e.t.Errorf("status %d left webhook %d active: %d", r.status, w.ID, active)
+				}
+			}
+		}},
+		{op: "DELETE /organizations/{id}/webhooks/{hook}", note: "another organization's webhook", want: byActor(s401, s403, s403, s404, s403, s404), run: func(e *testEnv, c cell) (*response, func()) {
+			w := e.webhook(e.other.ID)
+			r := e.do("DELETE", fmt.Sprintf("/organizations/%d/webhooks/%d", e.own.ID, w.ID), nil, e.as(c.actor))
+			return r, func() {
+				if e.count(`SELECT COUNT(*) FROM webhooks WHERE id = $1 AND active`, w.ID) != 1 {
+					e.t.Errorf("another organization's webhook %d was removed", w.ID)
+				}
+				if r.status == s404 {
+					notFound(e.t, r, "webhook", w.ID)
+				}
+			}
+		}},
+		{op: "GET /organizations/{id}/webhooks/{hook}/deliveries", want: byActor(s401, s403, s403, s200, s403, s200), run: func(e *testEnv, c cell) (*response, func()) {
+			w := e.webhook(e.own.ID)
+			r := e.do("GET", fmt.Sprintf("/organizations/%d/webhooks/%d/deliveries", e.own.ID, w.ID), nil, e.as(c.actor))
+			return r, func() {
+				if r.status == s200 {
+					var p struct{ Items []map[string]any }
+					r.decode(e.t, &p)
+					if p.Items == nil {
+						e.t.Errorf("deliveries: %s", r.body)
+					}
+				}
+			}
+		}},
+		{op: "GET /organizations/{id}/webhooks/{hook}/deliveries", note: "another organization's webhook", want: byActor(s401, s403, s403, s404, s403, s404), run: func(e *testEnv, c cell) (*response, func()) {
+			w := e.webhook(e.other.ID)
+			r := e.do("GET", fmt.Sprintf("/organizations/%d/webhooks/%d/deliveries", e.own.ID, w.ID), nil, e.as(c.actor))
+			return r, func() {
+				if r.status == s404 {
+					notFound(e.t, r, "webhook", w.ID)
+				}
+			}
+		}},
+		// Saved alerts: any signed-in user on a need they may see; an alert
+		// is its user's alone.
+		{op: "POST /me/alerts", want: signedIn(s201), run: func(e *testEnv, c cell) (*response, func()) {
+			need := e.listing(e.own.ID, c.vis, kakehashi.StatusOpen, func(l *kakehashi.Listing) { l.Side, l.Kind = kakehashi.SideNeed, kakehashi.KindChallenge })
+			r := e.do("POST", "/me/alerts", map[string]any{"listing_id": need.ID}, e.as(c.actor))
+			return r, func() {
+				stored := e.count(`SELECT COUNT(*) FROM alerts WHERE listing_id = $1`, need.ID)
+				if want := map[bool]int{true: 1, false: 0}[r.status == s201]; stored != want {
+					e.t.Errorf("status %d stored %d alerts", r.status, stored)
+				}
+			}
+		}},
+		{op: "GET /me/alerts", want: signedIn(s200), run: func(e *testEnv, c cell) (*response, func()) {
+			theirs := e.alert(e.target)
+			r := e.do("GET", "/me/alerts", nil, e.as(c.actor))
+			return r, func() {
+				if r.status == s200 && strings.Contains(string(r.body), fmt.Sprintf(`"id":%d,`, theirs.ID)) {
+					e.t.Errorf("another user's alert listed: %s", r.body)
+				}
+			}
+		}},
+		{op: "DELETE /me/alerts/{id}", want: signedIn(s204), run: func(e *testEnv, c cell) (*response, func()) {
+			if c.actor == anonymous {
+				return e.do("DELETE", fmt.Sprintf("/me/alerts/%d", e.alert(e.target).ID), nil), nil
+			}
+			a := e.alert(e.actors[c.actor].user)
+			r := e.do("DELETE", fmt.Sprintf("/me/alerts/%d", a.ID), nil, e.as(c.actor))
+			return r, func() {
+				if e.count(`SELECT COUNT(*) FROM alerts WHERE id = $1`, a.ID) != 0 {
+					e.t.Errorf("alert %d not removed", a.ID)
+				}
+			}
+		}},
+		{op: "DELETE /me/alerts/{id}", note: "another user's alert", want: byActor(s401, s404, s404, s404, s404, s404), run: func(e *testEnv, c cell) (*response, func()) {
+			a := e.alert(e.target)
+			r := e.do("DELETE", fmt.Sprintf("/me/alerts/%d", a.ID), nil, e.as(c.actor))
+			return r, func() {
+				if e.count(`SELECT COUNT(*) FROM alerts WHERE id = $1`, a.ID) != 1 {
+					e.t.Errorf("another user's alert %d removed", a.ID)
+				}
+				if r.status == s404 {
+					notFound(e.t, r, "alert", a.ID)
+				}
+			}
+		}},
 		{op: "GET /users", want: byActor(s401, s403, s403, s200, s200, s200), run: func(e *testEnv, c cell) (*response, func()) {
 			r := e.do("GET", "/users?limit=200", nil, e.as(c.actor))
 			return r, func() {
@@ -551,6 +675,27 @@ func authzCases() []authzCase {
 			}
 		}},
 	}
+}
+
+// webhook stores a webhook of organization orgID.
+func (e *testEnv) webhook(orgID int64) *notify.Webhook {
+	e.t.Helper()
+	w := &notify.Webhook{OrgID: orgID, URL: fmt.Sprintf("https://hooks.example/%d", e.next()), Events: notify.Events}
+	if err := e.db.CreateWebhook(context.Background(), w, system); err != nil {
+		e.t.Fatal(err)
+	}
+	return w
+}
+
+// alert stores an alert of u on a new public need.
+func (e *testEnv) alert(u *kakehashi.User) *notify.Alert {
+	e.t.Helper()
+	need := e.listing(e.other.ID, kakehashi.VisibilityPublic, kakehashi.StatusOpen, func(l *kakehashi.Listing) { l.Side, l.Kind = kakehashi.SideNeed, kakehashi.KindChallenge })
+	a := &notify.Alert{ListingID: need.ID}
+	if err := e.db.CreateAlert(context.Background(), a, u); err != nil {
+		e.t.Fatal(err)
+	}
+	return a
 }
 
 // token stores an API token of u and returns its id.

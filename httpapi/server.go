@@ -30,6 +30,7 @@ type Store interface {
 	kakehashi.ListingService
 	kakehashi.AuditService
 	Pipeline
+	Webhooks
 	// Ready returns nil when the store can serve requests.
 	Ready(ctx context.Context) error
 }
@@ -141,6 +142,8 @@ func (s *Server) Handler(other http.Handler) http.Handler {
 	s.registerAudit(api)
 	s.registerSearch(api)
 	s.registerIntroductions(api)
+	s.registerWebhooks(api)
+	s.registerAlerts(api)
 
 	apiMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "no API route "+r.Method+" /api/v1"+r.URL.Path+"; see /api/v1/openapi.json", nil)

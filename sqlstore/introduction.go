@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/notify"
 )
 
 var _ kakehashi.IntroductionService = (*DB)(nil)
@@ -152,6 +153,9 @@ func (db *DB) CreateIntroduction(ctx context.Context, in *kakehashi.Introduction
 		if err := db.notifyOrg(ctx, tx, in.OwnerOrgID, "interest", subject, introLink(in.ID), now); err != nil {
 			return err
 		}
+		if err := db.queueIntroWebhooks(ctx, tx, notify.EventIntroductionCreated, in, nil, now); err != nil {
+			return err
+		}
 		return db.audit(ctx, tx, actor, "introduction.create", "introduction", in.ID, map[string]any{"listing_id": in.ListingID})
 	})
 }
@@ -208,6 +212,10 @@ func (db *DB) Transition(ctx context.Context, id int64, t kakehashi.Transition, 
 			subject = fmt.Sprintf("Your interest %d was declined: %s", id, in.Reason)
 		}
 		if err := db.notifyParties(ctx, tx, in, actor.ID, "stage", subject, now); err != nil {
+			return err
+		}
+		transition := map[string]any{"from": from, "to": t.To, "note": strings.TrimSpace(t.Note), "actor_id": actor.ID}
+		if err := db.queueIntroWebhooks(ctx, tx, notify.EventIntroductionTransition, in, map[string]any{"transition": transition}, now); err != nil {
 			return err
 		}
 		out = in
@@ -319,6 +327,9 @@ func (db *DB) PostMessage(ctx context.Context, m *kakehashi.Message, actor *kake
 		if err := db.notifyParties(ctx, tx, in, actor.ID, "message", fmt.Sprintf("New message on introduction %d", in.ID), now); err != nil {
 			return err
 		}
+		if err := db.queueIntroWebhooks(ctx, tx, notify.EventMessageCreated, in, map[string]any{"message": m}, now); err != nil {
+			return err
+		}
 		return db.audit(ctx, tx, actor, "message.create", "introduction", in.ID, map[string]any{"message_id": m.ID})
 	})
 }
@@ -349,35 +360,38 @@ func (db *DB) revealedListings(ctx context.Context, u *kakehashi.User) ([]int64,
 	return ids, rows.Err()
 }
 
-// notify adds a notification to a user's inbox within tx.
+// notifyUsers adds a notification to the inbox of every active user that
+// cond selects (a condition on users whose arguments are numbered from $5),
+// and queues it as an e-mail to each, within tx.
+func (db *DB) notifyUsers(ctx context.Context, tx *sql.Tx, kind, subject, link string, at time.Time, cond string, args ...any) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, subject, link, created_at)
+		SELECT id, $1, $2, $3, $4 FROM users WHERE NOT disabled AND (`+cond+`)`,
+		append([]any{kind, subject, link, at}, args...)...); err != nil {
+		return fmt.Errorf("notify %s: %w", kind, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (channel, recipient, subject, body, link, event, next_attempt_at, created_at)
+		SELECT 'email', email, $2, $2, $3, $1, $4, $4 FROM users WHERE NOT disabled AND email <> '' AND (`+cond+`)`,
+		append([]any{"notification." + kind, subject, link, at}, args...)...); err != nil {
+		return fmt.Errorf("queue %s e-mail: %w", kind, err)
+	}
+	return nil
+}
+
+// notify tells one user.
 func (db *DB) notify(ctx context.Context, tx *sql.Tx, userID int64, kind, subject, link string, at time.Time) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, subject, link, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		userID, kind, subject, link, at); err != nil {
-		return fmt.Errorf("notify user %d: %w", userID, err)
-	}
-	return nil
+	return db.notifyUsers(ctx, tx, kind, subject, link, at, `id = $5`, userID)
 }
 
-// notifyOrg notifies every active member of an organization.
+// notifyOrg tells every active member of an organization.
 func (db *DB) notifyOrg(ctx context.Context, tx *sql.Tx, orgID int64, kind, subject, link string, at time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, subject, link, created_at)
-		SELECT id, $1, $2, $3, $4 FROM users WHERE org_id = $5 AND NOT disabled`, kind, subject, link, at, orgID)
-	if err != nil {
-		return fmt.Errorf("notify organization %d: %w", orgID, err)
-	}
-	return nil
+	return db.notifyUsers(ctx, tx, kind, subject, link, at, `org_id = $5`, orgID)
 }
 
-// notifyParties notifies every party of an introduction but the actor.
+// notifyParties tells every party of an introduction but the actor.
 func (db *DB) notifyParties(ctx context.Context, tx *sql.Tx, in *kakehashi.Introduction, actorID int64, kind, subject string, at time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, subject, link, created_at)
-		SELECT id, $1, $2, $3, $4 FROM users WHERE NOT disabled AND id <> $5
-		AND (id = $6 OR id = $7 OR org_id = $8 OR (org_id = $9 AND $9 <> 0))`,
-		kind, subject, introLink(in.ID), at, actorID, in.RequesterID, in.CoordinatorID, in.OwnerOrgID, in.RequesterOrgID)
-	if err != nil {
-		return fmt.Errorf("notify parties of introduction %d: %w", in.ID, err)
-	}
-	return nil
+	return db.notifyUsers(ctx, tx, kind, subject, introLink(in.ID), at,
+		`id <> $5 AND (id = $6 OR id = $7 OR org_id = $8 OR (org_id = $9 AND $9 <> 0))`,
+		actorID, in.RequesterID, in.CoordinatorID, in.OwnerOrgID, in.RequesterOrgID)
 }
 
 // Notifications returns a user's inbox, newest first.

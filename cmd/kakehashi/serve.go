@@ -13,6 +13,7 @@ import (
 	"github.com/kakehashi/kakehashi/demo"
 	"github.com/kakehashi/kakehashi/httpapi"
 	"github.com/kakehashi/kakehashi/metrics"
+	"github.com/kakehashi/kakehashi/notify"
 	"github.com/kakehashi/kakehashi/search"
 	"github.com/kakehashi/kakehashi/sqlstore"
 	"github.com/kakehashi/kakehashi/textproc"
@@ -29,6 +30,12 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	shutdown := fs.Duration("shutdown-timeout", 20*time.Second, "how long to let requests finish on SIGTERM")
 	follow := fs.Duration("follow-interval", 250*time.Millisecond, "how often the search index reads the change feed")
 	stallDays := fs.Int("stall-days", 14, "days without a stage change after which an introduction is stalled, flagged and reminded")
+	smtpAddr := fs.String("smtp-addr", "", "SMTP relay host:port for e-mail notifications (without it e-mails stay queued in the outbox)")
+	smtpUser := fs.String("smtp-user", "", "SMTP user name (the password comes from KAKEHASHI_SMTP_PASSWORD)")
+	smtpFrom := fs.String("smtp-from", "Kakehashi <kakehashi@localhost>", "sender address of e-mail notifications")
+	baseURL := fs.String("base-url", "", "the site's public URL, for links in e-mails (default http://ADDR)")
+	deliverEvery := fs.Duration("deliver-interval", 5*time.Second, "how often the outbox of e-mails and webhooks is delivered")
+	alertEvery := fs.Duration("alert-interval", 10*time.Minute, "how often saved alerts are checked for new matching seeds")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -75,6 +82,18 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 		Read: func(context.Context) (map[string]float64, error) {
 			return map[string]float64{"": float64(db.SQL().Stats().OpenConnections)}, nil
 		}})
+	reg.AddGauge(metrics.Gauge{Name: "kakehashi_outbox_messages", Help: "Outgoing e-mails and webhook calls by state (pending, sent, failed).",
+		Read: func(ctx context.Context) (map[string]float64, error) {
+			counts, err := db.OutboxCounts(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out := map[string]float64{}
+			for state, n := range counts {
+				out[fmt.Sprintf("state=%q", state)] = float64(n)
+			}
+			return out, nil
+		}})
 	an, err := textproc.New()
 	if err != nil {
 		return fmt.Errorf("load text analysis: %w", err)
@@ -92,6 +111,10 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	}
 	stallAfter := time.Duration(*stallDays) * 24 * time.Hour
 	go remindStalled(ctx, db, log, stallAfter, time.Hour)
+	if *deliverEvery <= 0 || *alertEvery <= 0 {
+		return usageError{"--deliver-interval and --alert-interval must be positive"}
+	}
+	go checkAlerts(ctx, db, engine, log, *alertEvery)
 	api := httpapi.New(db, log, reg, httpapi.Config{SecureCookies: *secure, Search: engine, StallAfter: stallAfter,
 		ReadyChecks: []httpapi.ReadyCheck{{Name: "search", Check: engine.Ready}}})
 	pages, err := web.New(db, engine, api, log)
@@ -111,6 +134,18 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "db", redact(*dsn), "dialect", db.Dialect())
+	if *baseURL == "" {
+		*baseURL = "http://" + ln.Addr().String()
+	}
+	deliverer := notify.New(db, notify.Config{SMTPAddr: *smtpAddr, SMTPUser: *smtpUser, SMTPPassword: e.Getenv("KAKEHASHI_SMTP_PASSWORD"),
+		From: *smtpFrom, BaseURL: *baseURL, Logger: log})
+	delivered := make(chan struct{})
+	dctx, stopDelivery := context.WithCancel(ctx)
+	defer func() { stopDelivery(); <-delivered }()
+	go func() {
+		defer close(delivered)
+		deliverer.Run(dctx, *deliverEvery)
+	}()
 	if e.Ready != nil {
 		e.Ready(ln.Addr().String())
 	}
@@ -151,6 +186,31 @@ func remindStalled(ctx context.Context, db *sqlstore.DB, log *slog.Logger, stall
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// checkAlerts announces new seeds matching saved alerts, every interval
+// until ctx ends, once the search index is built. Seeds younger than a
+// minute wait for the next round, so that the index has them.
+func checkAlerts(ctx context.Context, db *sqlstore.DB, engine *search.Engine, log *slog.Logger, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if engine.Ready(ctx) != nil {
+			continue
+		}
+		n, err := db.CheckAlerts(ctx, notify.SeedMatcher{Engine: engine}, time.Now().Add(-time.Minute))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("check saved alerts", "err", err)
+		case n > 0:
+			log.Info("announced new seeds to saved alerts", "count", n)
 		}
 	}
 }
