@@ -297,6 +297,24 @@ func authzCases() []authzCase {
 		{op: "POST /me/notifications/read", want: signedIn(s204), run: func(e *testEnv, c cell) (*response, func()) {
 			return e.do("POST", "/me/notifications/read", map[string]any{}, e.as(c.actor)), nil
 		}},
+		{op: "GET /me/feed", want: signedIn(s200), run: func(e *testEnv, c cell) (*response, func()) {
+			return e.do("GET", "/me/feed", nil, e.as(c.actor)), nil
+		}},
+		{op: "GET /feeds/{token}", want: all(s200), run: func(e *testEnv, c cell) (*response, func()) {
+			// The token is the credential: whoever holds the target's feed
+			// address reads it; a forged one is not found.
+			url := e.do("GET", "/me/feed", nil, session(e.signIn(e.target.Email, "password of target"))).want(e.t, s200).obj(e.t)["url"].(string)
+			r := e.do("GET", strings.TrimPrefix(url, "/api/v1"), nil, e.as(c.actor))
+			return r, func() {
+				if !strings.Contains(string(r.body), "<feed xmlns=\"http://www.w3.org/2005/Atom\">") {
+					e.t.Errorf("not an Atom feed: %.200s", r.body)
+				}
+				forged := strings.Replace(url, "-", "-x", 1)
+				if f := e.do("GET", strings.TrimPrefix(forged, "/api/v1"), nil, e.as(c.actor)); f.status != s404 {
+					e.t.Errorf("a forged feed token answered %d", f.status)
+				}
+			}
+		}},
 		{op: "GET /organizations", want: all(s200), run: func(e *testEnv, c cell) (*response, func()) {
 			r := e.do("GET", "/organizations?limit=200", nil, e.as(c.actor))
 			return r, func() {

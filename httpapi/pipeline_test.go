@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,6 +84,16 @@ func TestPipelineThroughTheAPI(t *testing.T) {
 	e.do("GET", "/me/notifications", nil, requester).want(t, 200).decode(t, &inbox)
 	if len(inbox) < 3 {
 		t.Fatalf("the requester heard of %d moves", len(inbox))
+	}
+	// The same notifications, in the requester's Atom feed, read without a
+	// session as a feed reader does.
+	url := e.do("GET", "/me/feed", nil, requester).want(t, 200).obj(t)["url"].(string)
+	feed := e.do("GET", strings.TrimPrefix(url, "/api/v1"), nil).want(t, 200)
+	if ct := feed.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/atom+xml") {
+		t.Fatalf("feed content type %q", ct)
+	}
+	if n := strings.Count(string(feed.body), "<entry>"); n != len(inbox) || !strings.Contains(string(feed.body), inbox[0].Subject) {
+		t.Fatalf("feed has %d entries, the inbox %d:\n%.500s", n, len(inbox), feed.body)
 	}
 }
 

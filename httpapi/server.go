@@ -31,6 +31,8 @@ type Store interface {
 	kakehashi.AuditService
 	Pipeline
 	Webhooks
+	// Secret returns a named random server secret, created on first use.
+	Secret(ctx context.Context, name string) ([]byte, error)
 	// Ready returns nil when the store can serve requests.
 	Ready(ctx context.Context) error
 }
@@ -142,6 +144,7 @@ func (s *Server) Handler(other http.Handler) http.Handler {
 	s.registerAudit(api)
 	s.registerSearch(api)
 	s.registerIntroductions(api)
+	s.registerFeeds(api)
 	s.registerWebhooks(api)
 	s.registerAlerts(api)
 

@@ -6,6 +6,7 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"embed"
@@ -370,4 +371,22 @@ func (db *DB) Ready(ctx context.Context) error {
 		return errors.New("database not migrated; run kakehashi migrate")
 	}
 	return nil
+}
+
+// Secret returns the random 32-byte secret stored under name, creating it
+// on first use. Replicas sharing a database share it.
+func (db *DB) Secret(ctx context.Context, name string) ([]byte, error) {
+	key := "secret:" + name
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, err
+	}
+	if _, err := db.db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, hex.EncodeToString(fresh)); err != nil {
+		return nil, fmt.Errorf("create secret %s: %w", name, err)
+	}
+	v, err := db.GetMeta(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return hex.DecodeString(v)
 }
