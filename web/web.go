@@ -37,8 +37,13 @@ type Store interface {
 	kakehashi.OrganizationService
 	kakehashi.UserService
 	kakehashi.ListingService
+	kakehashi.IntroductionService
 	ListingCounts(ctx context.Context) (map[kakehashi.Side]map[kakehashi.Status]int, error)
 	CountOrganizations(ctx context.Context) (int, error)
+	// Notifications returns a user's inbox, newest first.
+	Notifications(ctx context.Context, userID int64, unreadOnly bool, limit int) ([]*kakehashi.Notification, error)
+	// MarkNotificationsRead marks a user's notifications read; ids empty means all.
+	MarkNotificationsRead(ctx context.Context, userID int64, ids []int64) error
 }
 
 // Engine is the matching engine as the pages use it.
@@ -66,13 +71,24 @@ type Handler struct {
 	assets   map[string]string
 	byHashed map[string]string
 	mux      *http.ServeMux
+	// stallAfter is how long an introduction may sit at one stage before
+	// it counts as stalled.
+	stallAfter time.Duration
+}
+
+// SetStallAfter sets the stall period, to agree with the API's and the
+// reminders' (serve --stall-days).
+func (h *Handler) SetStallAfter(d time.Duration) {
+	if d > 0 {
+		h.stallAfter = d
+	}
 }
 
 // New parses the templates, fingerprints the static files and returns the
 // page handler. Authentication must already be in the request context
 // (httpapi's middleware puts it there).
 func New(store Store, engine Engine, auth Auth, log *slog.Logger) (*Handler, error) {
-	h := &Handler{store: store, engine: engine, auth: auth, log: log, now: time.Now,
+	h := &Handler{store: store, engine: engine, auth: auth, log: log, now: time.Now, stallAfter: defaultStallAfter,
 		assets: map[string]string{}, byHashed: map[string]string{}}
 	if err := h.fingerprint(); err != nil {
 		return nil, err
@@ -89,6 +105,14 @@ func New(store Store, engine Engine, auth Auth, log *slog.Logger) (*Handler, err
 	m.HandleFunc("GET /listings/{id}", h.listing)
 	m.HandleFunc("GET /listings/{id}/edit", h.editListing)
 	m.HandleFunc("POST /listings/{id}/edit", h.updateListing)
+	m.HandleFunc("POST /listings/{id}/interest", h.expressInterest)
+	m.HandleFunc("GET /introductions", h.introductions)
+	m.HandleFunc("GET /introductions/{id}", h.introduction)
+	m.HandleFunc("POST /introductions/{id}/transition", h.transition)
+	m.HandleFunc("POST /introductions/{id}/coordinator", h.assignCoordinator)
+	m.HandleFunc("POST /introductions/{id}/messages", h.postMessage)
+	m.HandleFunc("GET /inbox", h.inbox)
+	m.HandleFunc("POST /inbox/read", h.markRead)
 	m.HandleFunc("GET /orgs/{id}", h.organization)
 	m.HandleFunc("GET /login", h.loginPage)
 	m.HandleFunc("POST /login", h.login)
@@ -174,6 +198,10 @@ type view struct {
 	Assets map[string]string
 	Data   any
 	h      *Handler
+	// ctx is the request's, for the few things a page reads while it is
+	// drawn (the header's unread count); unread caches that count.
+	ctx    context.Context
+	unread *int
 }
 
 // T translates key.
@@ -260,7 +288,7 @@ func (v *view) LangSwitch() string {
 
 func (h *Handler) view(r *http.Request, title string, data any) *view {
 	return &view{Lang: langOf(r), User: kakehashi.UserFromContext(r.Context()), Title: title, Path: r.URL.Path,
-		Query: r.URL.RawQuery, Assets: h.assets, Data: data, h: h}
+		Query: r.URL.RawQuery, Assets: h.assets, Data: data, h: h, ctx: r.Context()}
 }
 
 var templateFuncs = template.FuncMap{

@@ -121,6 +121,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("web pages: %w", err)
 	}
+	pages.SetStallAfter(stallAfter)
 	srv := &http.Server{
 		Handler:           api.Handler(pages),
 		ReadHeaderTimeout: 10 * time.Second,
