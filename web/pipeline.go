@@ -962,7 +962,7 @@ type inboxItem struct {
 
 // inboxKinds are the kinds of notification the store sends.
 var inboxKinds = map[string]string{"interest": "inbox.kind.interest", "stage": "inbox.kind.stage", "message": "inbox.kind.message",
-	"assigned": "inbox.kind.assigned", "stalled": "inbox.kind.stalled"}
+	"assigned": "inbox.kind.assigned", "stalled": "inbox.kind.stalled", "alert": "inbox.kind.alert"}
 
 func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) {
 	u := h.requireUser(w, r)

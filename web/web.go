@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/notify"
 	"github.com/kakehashi/kakehashi/search"
 )
 
@@ -44,6 +45,17 @@ type Store interface {
 	Notifications(ctx context.Context, userID int64, unreadOnly bool, limit int) ([]*kakehashi.Notification, error)
 	// MarkNotificationsRead marks a user's notifications read; ids empty means all.
 	MarkNotificationsRead(ctx context.Context, userID int64, ids []int64) error
+	// Saved alerts on needs, and organizations' webhooks (notify.go).
+	CreateAlert(ctx context.Context, a *notify.Alert, actor *kakehashi.User) error
+	Alerts(ctx context.Context, userID int64) ([]*notify.Alert, error)
+	DeleteAlert(ctx context.Context, id int64, actor *kakehashi.User) error
+	CreateWebhook(ctx context.Context, w *notify.Webhook, actor *kakehashi.User) error
+	Webhooks(ctx context.Context, orgID int64) ([]*notify.Webhook, error)
+	Webhook(ctx context.Context, orgID, id int64) (*notify.Webhook, error)
+	DeleteWebhook(ctx context.Context, orgID, id int64, actor *kakehashi.User) error
+	Deliveries(ctx context.Context, outboxID, webhookID int64, limit int) ([]*notify.Delivery, error)
+	// Secret returns the server secret stored under name (the Atom feed's).
+	Secret(ctx context.Context, name string) ([]byte, error)
 }
 
 // Engine is the matching engine as the pages use it.
@@ -114,6 +126,13 @@ func New(store Store, engine Engine, auth Auth, log *slog.Logger) (*Handler, err
 	m.HandleFunc("GET /inbox", h.inbox)
 	m.HandleFunc("POST /inbox/read", h.markRead)
 	m.HandleFunc("GET /orgs/{id}", h.organization)
+	m.HandleFunc("GET /alerts", h.alerts)
+	m.HandleFunc("POST /alerts", h.createAlert)
+	m.HandleFunc("POST /alerts/{id}/delete", h.deleteAlert)
+	m.HandleFunc("GET /orgs/{id}/webhooks", h.webhooks)
+	m.HandleFunc("POST /orgs/{id}/webhooks", h.createWebhook)
+	m.HandleFunc("GET /orgs/{id}/webhooks/{hook}", h.webhook)
+	m.HandleFunc("POST /orgs/{id}/webhooks/{hook}/delete", h.deleteWebhook)
 	m.HandleFunc("GET /login", h.loginPage)
 	m.HandleFunc("POST /login", h.login)
 	m.HandleFunc("POST /logout", h.logout)
