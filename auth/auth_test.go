@@ -75,3 +75,19 @@ func TestLimiter(t *testing.T) {
 		t.Fatal("refused after reset")
 	}
 }
+
+func TestFeedToken(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	tok := FeedToken(secret, 42)
+	if id, ok := FeedUser(secret, tok+".atom"); !ok || id != 42 {
+		t.Fatalf("FeedUser(%q) = %d, %v", tok, id, ok)
+	}
+	for _, bad := range []string{"", "42", "42-", "43" + tok[2:], tok + "x", "-" + tok} {
+		if _, ok := FeedUser(secret, bad); ok {
+			t.Errorf("forged token %q accepted", bad)
+		}
+	}
+	if _, ok := FeedUser([]byte("another secret, another feed set"), tok); ok {
+		t.Error("a token survived a new secret")
+	}
+}

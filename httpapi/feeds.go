@@ -3,41 +3,15 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/xml"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/kakehashi/kakehashi/auth"
 )
-
-// feedSecretName names the server secret that feed tokens are derived from.
-const feedSecretName = "atom-feed"
-
-// feedToken derives a user's feed token: a feed reader has no cookie, so
-// the URL itself is the credential. Derived rather than stored, so that
-// rotating the secret revokes every feed at once.
-func feedToken(secret []byte, userID int64) string {
-	id := strconv.FormatInt(userID, 10)
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte("feed:" + id))
-	return id + "-" + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:18])
-}
-
-// feedUser checks a feed token and returns the user id it stands for.
-func feedUser(secret []byte, token string) (int64, bool) {
-	token = strings.TrimSuffix(token, ".atom")
-	id, _, ok := strings.Cut(token, "-")
-	n, err := strconv.ParseInt(id, 10, 64)
-	if !ok || err != nil || n <= 0 {
-		return 0, false
-	}
-	return n, hmac.Equal([]byte(feedToken(secret, n)), []byte(token))
-}
 
 type atomFeed struct {
 	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
@@ -74,7 +48,7 @@ func (s *Server) registerFeeds(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		secret, err := s.store.Secret(ctx, feedSecretName)
+		secret, err := s.store.Secret(ctx, auth.FeedSecretName)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
@@ -83,7 +57,7 @@ func (s *Server) registerFeeds(api huma.API) {
 				URL string `json:"url"`
 			}
 		}{}
-		out.Body.URL = "/api/v1/feeds/" + feedToken(secret, u.ID) + ".atom"
+		out.Body.URL = "/api/v1/feeds/" + auth.FeedToken(secret, u.ID) + ".atom"
 		return out, nil
 	})
 
@@ -96,11 +70,11 @@ func (s *Server) registerFeeds(api huma.API) {
 		ContentType string `header:"Content-Type"`
 		Body        []byte
 	}, error) {
-		secret, err := s.store.Secret(ctx, feedSecretName)
+		secret, err := s.store.Secret(ctx, auth.FeedSecretName)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		userID, ok := feedUser(secret, in.Token)
+		userID, ok := auth.FeedUser(secret, in.Token)
 		if !ok {
 			return nil, huma.Error404NotFound("no such feed")
 		}

@@ -10,9 +10,6 @@ package web
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"net/http"
 	"slices"
 	"strconv"
@@ -20,28 +17,17 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/notify"
 )
 
-// feedSecretName and feedToken derive a user's Atom feed address exactly as
-// httpapi/feeds.go does (its feedSecretName and feedToken, and GET
-// /api/v1/me/feed); TestAlertsPage checks that the two agree.
-const feedSecretName = "atom-feed"
-
-func feedToken(secret []byte, userID int64) string {
-	id := strconv.FormatInt(userID, 10)
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte("feed:" + id))
-	return id + "-" + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:18])
-}
-
 // feedURL is the address of u's Atom feed, relative to the site.
 func (h *Handler) feedURL(ctx context.Context, u *kakehashi.User) (string, error) {
-	secret, err := h.store.Secret(ctx, feedSecretName)
+	secret, err := h.store.Secret(ctx, auth.FeedSecretName)
 	if err != nil {
 		return "", err
 	}
-	return "/api/v1/feeds/" + feedToken(secret, u.ID) + ".atom", nil
+	return "/api/v1/feeds/" + auth.FeedToken(secret, u.ID) + ".atom", nil
 }
 
 // Time writes a date and time, in Japan time for the Japanese interface.
