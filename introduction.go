@@ -112,6 +112,9 @@ type Introduction struct {
 	UpdatedAt        time.Time  `json:"updated_at"`
 	// Stalled is computed: open, and no stage change for the stall period.
 	Stalled bool `json:"stalled"`
+	// Hold is HoldScreening while the requester's organization awaits an
+	// export-control review; an interest on hold cannot be accepted.
+	Hold string `json:"hold,omitempty"`
 }
 
 // Validate reports every invalid field of a new interest.
@@ -160,6 +163,9 @@ func (in *Introduction) CheckTransition(t Transition) error {
 	switch {
 	case in.Stage == StageClosed:
 		return Errorf(ECONFLICT, "the introduction is closed")
+	case t.To == StageIntroduced && in.Hold != "":
+		return &Error{Code: ECONFLICT, Message: "held for export-control review: a coordinator must clear the requesting organization first",
+			Fields: []FieldError{{Field: "to", Message: "the introduction is on hold (" + in.Hold + ")"}}}
 	case t.To == StageClosed && in.Stage == StageInterest:
 		if t.Outcome != OutcomeDeclined {
 			p.Add("outcome", "closing an interest declines it: outcome must be declined")

@@ -79,6 +79,9 @@ const (
 	s422 = http.StatusUnprocessableEntity
 )
 
+// staffOnly is the want of coordinator and admin operations.
+func staffOnly(c cell) int { return byActor(s401, s403, s403, s403, s200, s200)(c) }
+
 // introWant is the want of operations on an introduction requested by a
 // third organization: its parties (the owner's side) and staff may act;
 // otherMember is no party and learns nothing.
@@ -314,6 +317,39 @@ func authzCases() []authzCase {
 					e.t.Errorf("a forged feed token answered %d", f.status)
 				}
 			}
+		}},
+		{op: "GET /screening/lists", want: staffOnly, run: func(e *testEnv, c cell) (*response, func()) {
+			return e.do("GET", "/screening/lists", nil, e.as(c.actor)), nil
+		}},
+		{op: "GET /screening/entries", want: staffOnly, run: func(e *testEnv, c cell) (*response, func()) {
+			return e.do("GET", "/screening/entries?q=huawei", nil, e.as(c.actor)), nil
+		}},
+		{op: "POST /screening/check", want: staffOnly, run: func(e *testEnv, c cell) (*response, func()) {
+			return e.do("POST", "/screening/check", map[string]any{"name": "Example Trading Co., Ltd.", "country": "CN"}, e.as(c.actor)), nil
+		}},
+		{op: "GET /organizations/{id}/screening", want: staffOnly, run: func(e *testEnv, c cell) (*response, func()) {
+			return e.do("GET", fmt.Sprintf("/organizations/%d/screening", e.other.ID), nil, e.as(c.actor)), nil
+		}},
+		{op: "POST /organizations/{id}/screening", want: func(c cell) int {
+			if s := staffOnly(c); s != s200 {
+				return s
+			}
+			return s201
+		}, run: func(e *testEnv, c cell) (*response, func()) {
+			r := e.do("POST", fmt.Sprintf("/organizations/%d/screening", e.other.ID), nil, e.as(c.actor))
+			return r, func() {
+				if r.status == s201 && r.obj(e.t)["status"] != "clear" {
+					e.t.Errorf("with no list loaded, a screening is clear: %s", r.body)
+				}
+			}
+		}},
+		{op: "POST /organizations/{id}/screening/decision", want: func(c cell) int {
+			if s := staffOnly(c); s != s200 {
+				return s
+			}
+			return http.StatusConflict // nothing to decide: no potential match
+		}, run: func(e *testEnv, c cell) (*response, func()) {
+			return e.do("POST", fmt.Sprintf("/organizations/%d/screening/decision", e.other.ID), map[string]any{"decision": "cleared", "reason": "A different company."}, e.as(c.actor)), nil
 		}},
 		{op: "GET /organizations", want: all(s200), run: func(e *testEnv, c cell) (*response, func()) {
 			r := e.do("GET", "/organizations?limit=200", nil, e.as(c.actor))

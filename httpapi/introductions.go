@@ -76,7 +76,11 @@ func (s *Server) registerIntroductions(api huma.API) {
 		}
 		intro := &kakehashi.Introduction{ListingID: in.ID, RequesterID: u.ID, RequesterOrgID: u.OrgID, Message: in.Body.Message,
 			RelatedListingID: in.Body.RelatedListingID}
-		if err := s.store.CreateIntroduction(ctx, intro, u); err != nil {
+		create := s.store.CreateIntroduction
+		if s.screening != nil {
+			create = s.screening.CreateIntroduction
+		}
+		if err := create(ctx, intro, u); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
 		out, err := s.showIntro(ctx, u, intro)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
+	"github.com/kakehashi/kakehashi/compliance"
 	"github.com/kakehashi/kakehashi/httpapi"
 	"github.com/kakehashi/kakehashi/internal/pgtest"
 	"github.com/kakehashi/kakehashi/metrics"
@@ -118,6 +119,9 @@ func newEnv(t *testing.T, newDSN storetest.NewDSN, cfg httpapi.Config) *testEnv 
 	}
 	if cfg.Search == nil {
 		cfg.Search = engine
+	}
+	if cfg.Screening == nil {
+		cfg.Screening = compliance.New(db, compliance.Config{})
 	}
 	api := httpapi.New(db, slog.New(slog.DiscardHandler), metrics.NewRegistry(), cfg)
 	srv := httptest.NewServer(api.Handler(nil))

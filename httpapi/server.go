@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +33,7 @@ type Store interface {
 	kakehashi.AuditService
 	Pipeline
 	Webhooks
+	ScreeningStore
 	// Secret returns a named random server secret, created on first use.
 	Secret(ctx context.Context, name string) ([]byte, error)
 	// Ready returns nil when the store can serve requests.
@@ -57,6 +60,7 @@ type Server struct {
 	readyChecks  []ReadyCheck
 	search       Searcher
 	stallAfter   time.Duration
+	screening    Screening
 }
 
 // ReadyCheck is one named readiness condition reported by /readyz.
@@ -81,6 +85,9 @@ type Config struct {
 	// StallAfter is how long an introduction may sit at one stage before it
 	// counts as stalled (default DefaultStallAfter).
 	StallAfter time.Duration
+	// Screening applies export control; without it interests are not gated
+	// and the screening checks answer 503.
+	Screening Screening
 }
 
 // New returns a Server over store.
@@ -96,6 +103,7 @@ func New(store Store, log *slog.Logger, reg *metrics.Registry, cfg Config) *Serv
 		readyChecks:  cfg.ReadyChecks,
 		search:       cfg.Search,
 		stallAfter:   cfg.StallAfter,
+		screening:    cfg.Screening,
 	}
 	if s.stallAfter <= 0 {
 		s.stallAfter = DefaultStallAfter
@@ -121,6 +129,7 @@ const maxBody = 256 << 10
 func (s *Server) Handler(other http.Handler) http.Handler {
 	apiMux := http.NewServeMux()
 	cfg := huma.DefaultConfig("Kakehashi API", "1.0.0")
+	cfg.Components.Schemas = huma.NewMapRegistry("#/components/schemas/", schemaName)
 	cfg.Info.Description = "Open-innovation partner matching: organizations, seeds and needs. " +
 		"Authenticate with the session cookie from POST /auth/login, or with `Authorization: Bearer <token>` using a personal API token from POST /me/tokens."
 	cfg.Servers = []*huma.Server{{URL: "/api/v1"}}
@@ -145,6 +154,7 @@ func (s *Server) Handler(other http.Handler) http.Handler {
 	s.registerSearch(api)
 	s.registerIntroductions(api)
 	s.registerFeeds(api)
+	s.registerScreening(api)
 	s.registerWebhooks(api)
 	s.registerAlerts(api)
 
@@ -164,6 +174,21 @@ func (s *Server) Handler(other http.Handler) http.Handler {
 		writeProblem(w, http.StatusForbidden, "cross-origin request refused: a browser may write only from this site's own pages", nil)
 	}))
 	return s.observe(csrf.Handler(root))
+}
+
+// schemaName names a type's schema in the OpenAPI document. Types of the
+// capability packages are prefixed with their package (SearchHit,
+// ScreeningHit), since several define a Hit or an Entry.
+func schemaName(t reflect.Type, hint string) string {
+	name := huma.DefaultSchemaNamer(t, hint)
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	switch pkg := path.Base(t.PkgPath()); pkg {
+	case "search", "screening", "notify":
+		return strings.ToUpper(pkg[:1]) + pkg[1:] + name
+	}
+	return name
 }
 
 // observe logs every request and records its metrics.

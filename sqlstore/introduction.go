@@ -17,14 +17,14 @@ import (
 var _ kakehashi.IntroductionService = (*DB)(nil)
 
 const introColumns = `i.id, i.listing_id, i.owner_org_id, i.requester_id, COALESCE(i.requester_org_id, 0), COALESCE(i.related_listing_id, 0),
-	i.message, i.stage, i.outcome, i.reason, i.reason_text, i.agreement, COALESCE(i.coordinator_id, 0), i.stage_changed_at, i.created_at, i.updated_at`
+	i.message, i.stage, i.outcome, i.reason, i.reason_text, i.agreement, COALESCE(i.coordinator_id, 0), i.stage_changed_at, i.created_at, i.updated_at, i.hold`
 
 func scanIntro(s scanner) (*kakehashi.Introduction, error) {
 	var in kakehashi.Introduction
 	var agreement string
 	if err := s.Scan(&in.ID, &in.ListingID, &in.OwnerOrgID, &in.RequesterID, &in.RequesterOrgID, &in.RelatedListingID,
 		&in.Message, &in.Stage, &in.Outcome, &in.Reason, &in.ReasonText, &agreement, &in.CoordinatorID,
-		&in.StageChangedAt, &in.CreatedAt, &in.UpdatedAt); err != nil {
+		&in.StageChangedAt, &in.CreatedAt, &in.UpdatedAt, &in.Hold); err != nil {
 		return nil, err
 	}
 	if agreement != "" {
@@ -140,9 +140,9 @@ func (db *DB) CreateIntroduction(ctx context.Context, in *kakehashi.Introduction
 		now := db.now()
 		in.OwnerOrgID, in.Stage, in.StageChangedAt, in.CreatedAt, in.UpdatedAt = l.OrgID, kakehashi.StageInterest, now, now, now
 		err = tx.QueryRowContext(ctx, `INSERT INTO introductions (listing_id, owner_org_id, requester_id, requester_org_id, related_listing_id,
-			message, stage, stage_changed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			message, stage, stage_changed_at, created_at, updated_at, hold) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 			in.ListingID, in.OwnerOrgID, in.RequesterID, nullID(in.RequesterOrgID), nullID(in.RelatedListingID), in.Message,
-			string(in.Stage), now, now, now).Scan(&in.ID)
+			string(in.Stage), now, now, now, in.Hold).Scan(&in.ID)
 		if err != nil {
 			return fmt.Errorf("create introduction: %w", mapError(err))
 		}

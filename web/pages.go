@@ -443,15 +443,23 @@ type orgData struct {
 	O     *kakehashi.Organization
 	Seeds []*kakehashi.Listing
 	Needs []*kakehashi.Listing
+	// Screening is set for coordinators and admins.
+	Screening *screeningView
 }
 
 func (h *Handler) organization(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	id, err := h.pathID(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	h.renderOrganization(w, r, id, http.StatusOK, nil, "")
+}
+
+// renderOrganization shows an organization's page; coordinators also see
+// its export-control screening, with the errors of a decision just sent.
+func (h *Handler) renderOrganization(w http.ResponseWriter, r *http.Request, id int64, status int, errs map[string]string, reason string) {
+	ctx := r.Context()
 	o, err := h.store.Organization(ctx, id)
 	if err != nil {
 		h.fail(w, r, err)
@@ -464,6 +472,13 @@ func (h *Handler) organization(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := orgData{O: o}
+	if d.Screening, err = h.screeningOf(ctx, viewer, id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if d.Screening != nil {
+		d.Screening.Errors, d.Screening.Reason = errs, reason
+	}
 	for _, l := range ls {
 		if l = kakehashi.Redact(viewer, l); l == nil || l.OrgHidden {
 			continue
@@ -474,7 +489,7 @@ func (h *Handler) organization(w http.ResponseWriter, r *http.Request) {
 			d.Needs = append(d.Needs, l)
 		}
 	}
-	h.render(w, r, http.StatusOK, "org", h.view(r, o.Name, d))
+	h.render(w, r, status, "org", h.view(r, o.Name, d))
 }
 
 // loginData is the sign-in page.

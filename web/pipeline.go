@@ -378,7 +378,7 @@ func (h *Handler) expressInterest(w http.ResponseWriter, r *http.Request) {
 	in := &kakehashi.Introduction{ListingID: id, RequesterID: u.ID, RequesterOrgID: u.OrgID, Message: st.Message, RelatedListingID: st.Related}
 	var err error
 	if len(st.Errors) == 0 {
-		err = h.store.CreateIntroduction(r.Context(), in, u)
+		err = h.createIntroduction(r.Context(), in, u)
 	}
 	if err == nil && len(st.Errors) == 0 {
 		http.Redirect(w, r, "/introductions/"+strconv.FormatInt(in.ID, 10)+"?sent=1", http.StatusSeeOther)

@@ -24,6 +24,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kakehashi/kakehashi/auth"
+	"github.com/kakehashi/kakehashi/compliance"
 	"github.com/kakehashi/kakehashi/demo"
 	"github.com/kakehashi/kakehashi/httpapi"
 	"github.com/kakehashi/kakehashi/metrics"
@@ -99,12 +100,15 @@ func startStack(t testing.TB) (baseURL string, db *sqlstore.DB) {
 		<-followed
 	})
 
-	api := httpapi.New(db, logger, metrics.NewRegistry(), httpapi.Config{Passwords: fastPasswords, Search: engine,
+	screen := compliance.New(db, compliance.Config{})
+	api := httpapi.New(db, logger, metrics.NewRegistry(), httpapi.Config{Passwords: fastPasswords, Search: engine, Screening: screen,
 		ReadyChecks: []httpapi.ReadyCheck{{Name: "search", Check: engine.Ready}}})
 	pages, err := web.New(db, engine, api, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
+	pages.SetIntroducer(screen.CreateIntroduction)
+	pages.SetScreener(screen.Screen)
 	srv := httptest.NewServer(api.Handler(pages))
 	t.Cleanup(srv.Close)
 	return srv.URL, db

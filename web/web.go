@@ -35,6 +35,7 @@ var staticFS embed.FS
 
 // Store is what the pages read and write.
 type Store interface {
+	ScreeningStore
 	kakehashi.OrganizationService
 	kakehashi.UserService
 	kakehashi.ListingService
@@ -86,6 +87,17 @@ type Handler struct {
 	// stallAfter is how long an introduction may sit at one stage before
 	// it counts as stalled.
 	stallAfter time.Duration
+	// screen screens an organization now (nil: screening is off).
+	screen func(ctx context.Context, o *kakehashi.Organization, actor *kakehashi.User) (*kakehashi.ScreeningResult, error)
+	// createIntroduction records a new interest.
+	createIntroduction func(ctx context.Context, in *kakehashi.Introduction, actor *kakehashi.User) error
+}
+
+// SetIntroducer routes new interests through create, which applies the
+// export-control gate (compliance.Service.CreateIntroduction); without it
+// the store records them directly.
+func (h *Handler) SetIntroducer(create func(ctx context.Context, in *kakehashi.Introduction, actor *kakehashi.User) error) {
+	h.createIntroduction = create
 }
 
 // SetStallAfter sets the stall period, to agree with the API's and the
@@ -102,6 +114,7 @@ func (h *Handler) SetStallAfter(d time.Duration) {
 func New(store Store, engine Engine, auth Auth, log *slog.Logger) (*Handler, error) {
 	h := &Handler{store: store, engine: engine, auth: auth, log: log, now: time.Now, stallAfter: defaultStallAfter,
 		assets: map[string]string{}, byHashed: map[string]string{}}
+	h.createIntroduction = store.CreateIntroduction
 	if err := h.fingerprint(); err != nil {
 		return nil, err
 	}
@@ -126,6 +139,8 @@ func New(store Store, engine Engine, auth Auth, log *slog.Logger) (*Handler, err
 	m.HandleFunc("GET /inbox", h.inbox)
 	m.HandleFunc("POST /inbox/read", h.markRead)
 	m.HandleFunc("GET /orgs/{id}", h.organization)
+	m.HandleFunc("POST /orgs/{id}/screening", h.screenOrg)
+	m.HandleFunc("POST /orgs/{id}/screening/decision", h.decideScreening)
 	m.HandleFunc("GET /alerts", h.alerts)
 	m.HandleFunc("POST /alerts", h.createAlert)
 	m.HandleFunc("POST /alerts/{id}/delete", h.deleteAlert)

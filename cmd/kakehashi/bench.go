@@ -17,15 +17,17 @@ import (
 
 func (e *Env) benchCmd(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usageError{"usage: kakehashi bench beir|scale [flags]"}
+		return usageError{"usage: kakehashi bench beir|scale|screening [flags]"}
 	}
 	switch args[0] {
 	case "beir":
 		return e.benchBEIR(ctx, args[1:])
 	case "scale":
 		return e.benchScale(ctx, args[1:])
+	case "screening":
+		return e.benchScreening(ctx, args[1:])
 	}
-	return usageError{fmt.Sprintf("unknown benchmark %q (want beir or scale)", args[0])}
+	return usageError{fmt.Sprintf("unknown benchmark %q (want beir, scale or screening)", args[0])}
 }
 
 // BEIRReport is the output of kakehashi bench beir.

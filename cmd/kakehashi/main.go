@@ -12,6 +12,7 @@
 //	kakehashi search  [--db …] [--side seed|need] [--country CC] [--json] QUERY
 //	kakehashi match   [--db …] [--json] LISTING_ID
 //	kakehashi introductions [--db …] [--open] [--stalled] [--stall-days 14] [--remind] [--json]
+//	kakehashi screen  load [--db …] --format csl|csv [--name NAME] FILE  |  check [--db …] [--country CC] [--json] NAME
 //
 // Every flag can also be set from the environment as KAKEHASHI_<FLAG>, for
 // example KAKEHASHI_DB=postgres://… .
@@ -78,6 +79,7 @@ Commands:
   search    search seeds and needs (English or Japanese)
   match     the best matches for a listing, explained
   introductions  list introductions (--stalled: the work queue; --remind: send reminders)
+  screen    load restricted-party lists (screen load) and check a name (screen check)
 
 Run 'kakehashi COMMAND -h' for a command's flags.`
 
@@ -109,6 +111,8 @@ func (e *Env) Run(ctx context.Context, args []string) error {
 		return e.benchCmd(ctx, args[1:])
 	case "introductions":
 		return e.introductionsCmd(ctx, args[1:])
+	case "screen":
+		return e.screenCmd(ctx, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(e.Stdout, usage)
 		return nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi/auth"
+	"github.com/kakehashi/kakehashi/compliance"
 	"github.com/kakehashi/kakehashi/demo"
 	"github.com/kakehashi/kakehashi/httpapi"
 	"github.com/kakehashi/kakehashi/metrics"
@@ -30,6 +31,8 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	shutdown := fs.Duration("shutdown-timeout", 20*time.Second, "how long to let requests finish on SIGTERM")
 	follow := fs.Duration("follow-interval", 250*time.Millisecond, "how often the search index reads the change feed")
 	stallDays := fs.Int("stall-days", 14, "days without a stage change after which an introduction is stalled, flagged and reminded")
+	screenAll := fs.Bool("screen-all-cross-border", false, "screen every cross-border interest, not only those in export-control-relevant listings")
+	screenThreshold := fs.Float64("screen-threshold", 0, "lowest screening score reported as a potential match (0: the matcher's default)")
 	smtpAddr := fs.String("smtp-addr", "", "SMTP relay host:port for e-mail notifications (without it e-mails stay queued in the outbox)")
 	smtpUser := fs.String("smtp-user", "", "SMTP user name (the password comes from KAKEHASHI_SMTP_PASSWORD)")
 	smtpFrom := fs.String("smtp-from", "Kakehashi <kakehashi@localhost>", "sender address of e-mail notifications")
@@ -115,13 +118,20 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 		return usageError{"--deliver-interval and --alert-interval must be positive"}
 	}
 	go checkAlerts(ctx, db, engine, log, *alertEvery)
-	api := httpapi.New(db, log, reg, httpapi.Config{SecureCookies: *secure, Search: engine, StallAfter: stallAfter,
+	screen := compliance.New(db, compliance.Config{Threshold: *screenThreshold, ScreenAllCrossBorder: *screenAll, Logger: log})
+	if _, err := screen.Refresh(ctx); err != nil {
+		return fmt.Errorf("load screening lists: %w", err)
+	}
+	go refreshScreening(ctx, screen, log, 30*time.Second)
+	api := httpapi.New(db, log, reg, httpapi.Config{SecureCookies: *secure, Search: engine, StallAfter: stallAfter, Screening: screen,
 		ReadyChecks: []httpapi.ReadyCheck{{Name: "search", Check: engine.Ready}}})
 	pages, err := web.New(db, engine, api, log)
 	if err != nil {
 		return fmt.Errorf("web pages: %w", err)
 	}
 	pages.SetStallAfter(stallAfter)
+	pages.SetIntroducer(screen.CreateIntroduction)
+	pages.SetScreener(screen.Screen)
 	srv := &http.Server{
 		Handler:           api.Handler(pages),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -187,6 +197,23 @@ func remindStalled(ctx context.Context, db *sqlstore.DB, log *slog.Logger, stall
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// refreshScreening picks up list versions loaded by other processes (such
+// as kakehashi screen load), every interval until ctx ends.
+func refreshScreening(ctx context.Context, s *compliance.Service, log *slog.Logger, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
+			log.Error("refresh screening lists", "err", err)
 		}
 	}
 }

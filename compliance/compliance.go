@@ -1,0 +1,242 @@
+// Package compliance applies export control to the collaboration pipeline:
+// it screens organizations against the restricted-party lists loaded into
+// the store, keeps their results current when a new list version arrives,
+// and holds an interest that connects two countries over an
+// export-control-relevant listing until the foreign party is clear.
+package compliance
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/screening"
+	"github.com/kakehashi/kakehashi/sqlstore"
+)
+
+// Service screens organizations. It is safe for concurrent use.
+type Service struct {
+	db  *sqlstore.DB
+	log *slog.Logger
+	// Threshold is the lowest score reported as a potential match.
+	threshold float64
+	// screenAll screens every cross-border interest, not only those in
+	// export-control-relevant listings.
+	screenAll bool
+
+	mu      sync.RWMutex
+	ix      *screening.Index
+	version int64
+}
+
+// Config tunes a Service.
+type Config struct {
+	Threshold            float64
+	ScreenAllCrossBorder bool
+	Logger               *slog.Logger
+}
+
+// New returns a Service over db; call Refresh to load the lists.
+func New(db *sqlstore.DB, cfg Config) *Service {
+	if cfg.Threshold <= 0 {
+		cfg.Threshold = screening.DefaultThreshold
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{db: db, log: cfg.Logger, threshold: cfg.Threshold, screenAll: cfg.ScreenAllCrossBorder, ix: screening.NewIndex(nil)}
+}
+
+// Refresh rebuilds the index when the store holds a newer list version
+// than the one loaded, and reports whether it did.
+func (s *Service) Refresh(ctx context.Context) (bool, error) {
+	versions, err := s.db.ListVersions(ctx)
+	if err != nil {
+		return false, err
+	}
+	var newest int64
+	if len(versions) > 0 {
+		newest = versions[0].ID
+	}
+	s.mu.RLock()
+	current := s.version
+	s.mu.RUnlock()
+	if newest == current {
+		return false, nil
+	}
+	entries, version, err := s.db.ActiveEntries(ctx)
+	if err != nil {
+		return false, err
+	}
+	ix := screening.NewIndex(entries)
+	s.mu.Lock()
+	s.ix, s.version = ix, version
+	s.mu.Unlock()
+	s.log.Info("screening lists loaded", "version", version, "entries", ix.Len())
+	return true, nil
+}
+
+// Version returns the list version the index holds (0: none).
+func (s *Service) Version() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.version
+}
+
+// Check screens a name, with the country as a feature of the score.
+func (s *Service) Check(name, country string, limit int) []screening.Hit {
+	s.mu.RLock()
+	ix := s.ix
+	s.mu.RUnlock()
+	return ix.Check(screening.Query{Name: name, Country: country}, s.threshold, limit)
+}
+
+// checkOrg screens every name of an organization — its name, its local
+// name and its aliases — and keeps the best hit per list entry.
+func (s *Service) checkOrg(o *kakehashi.Organization) []screening.Hit {
+	names := append([]string{o.Name, o.LocalName}, o.Aliases...)
+	best := map[string]screening.Hit{}
+	var order []string
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		for _, h := range s.Check(n, o.Country, 10) {
+			prev, seen := best[h.Entry.ID]
+			if !seen {
+				order = append(order, h.Entry.ID)
+			}
+			if !seen || h.Score > prev.Score {
+				best[h.Entry.ID] = h
+			}
+		}
+	}
+	out := make([]screening.Hit, 0, len(order))
+	for _, id := range order {
+		out = append(out, best[id])
+	}
+	return out
+}
+
+// Screen checks an organization against the current lists and stores the
+// result.
+func (s *Service) Screen(ctx context.Context, o *kakehashi.Organization, actor *kakehashi.User) (*kakehashi.ScreeningResult, error) {
+	hits := s.checkOrg(o)
+	raw, err := json.Marshal(hits)
+	if err != nil {
+		return nil, err
+	}
+	r := &kakehashi.ScreeningResult{OrgID: o.ID, ListVersion: s.Version(), Status: kakehashi.ScreeningClear, Hits: raw}
+	if len(hits) > 0 {
+		r.Status = kakehashi.ScreeningPotentialMatch
+	}
+	if err := s.db.SaveScreening(ctx, r, actor); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// current returns the organization's screening against the current lists,
+// screening it now if it has none.
+func (s *Service) current(ctx context.Context, o *kakehashi.Organization, actor *kakehashi.User) (*kakehashi.ScreeningResult, error) {
+	r, err := s.db.LatestScreening(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	if r != nil && r.ListVersion == s.Version() {
+		return r, nil
+	}
+	return s.Screen(ctx, o, actor)
+}
+
+// CreateIntroduction records an interest, after the export-control gate:
+// when it would connect organizations in two countries over a controlled
+// listing (or the policy screens every cross-border interest), the foreign
+// party must be clear; a potential match puts the interest on hold for a
+// coordinator's decision. The pages and the API both create interests
+// through it.
+func (s *Service) CreateIntroduction(ctx context.Context, in *kakehashi.Introduction, actor *kakehashi.User) error {
+	l, err := s.db.Listing(ctx, in.ListingID)
+	if err != nil {
+		return err
+	}
+	if in.RequesterOrgID != 0 && kakehashi.CanSeeListing(actor, l) {
+		owner, err := s.db.Organization(ctx, l.OrgID)
+		if err != nil {
+			return err
+		}
+		requester, err := s.db.Organization(ctx, in.RequesterOrgID)
+		if err != nil {
+			return err
+		}
+		if kakehashi.NeedsScreening(l, owner, requester, s.screenAll) {
+			r, err := s.current(ctx, requester, kakehashi.SystemActor("screening"))
+			if err != nil {
+				return fmt.Errorf("screen %s: %w", requester.Name, err)
+			}
+			if !r.Clear() {
+				in.Hold = kakehashi.HoldScreening
+			}
+		}
+	}
+	return s.db.CreateIntroduction(ctx, in, actor)
+}
+
+// LoadReport says what loading a list version did.
+type LoadReport struct {
+	Version  *kakehashi.ListVersion `json:"version"`
+	Screened int                    `json:"screened"`
+	// NewMatches are organizations that were clear (or never screened) and
+	// now have potential matches; Cleared had matches and now have none.
+	NewMatches []string `json:"new_matches"`
+	Cleared    []string `json:"cleared"`
+	Matches    int      `json:"matches"`
+}
+
+// Load stores a new version of a list, rebuilds the index and re-screens
+// every organization, reporting what changed.
+func (s *Service) Load(ctx context.Context, name, format, fileName string, entries []screening.Entry, actor *kakehashi.User) (*LoadReport, error) {
+	v, err := s.db.SaveListVersion(ctx, name, format, fileName, entries, actor)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	rep := &LoadReport{Version: v, NewMatches: []string{}, Cleared: []string{}}
+	for after := int64(0); ; {
+		orgs, err := s.db.Organizations(ctx, kakehashi.OrganizationFilter{After: after, Limit: 500})
+		if err != nil {
+			return nil, err
+		}
+		if len(orgs) == 0 {
+			return rep, nil
+		}
+		for _, o := range orgs {
+			prev, err := s.db.LatestScreening(ctx, o.ID)
+			if err != nil {
+				return nil, err
+			}
+			r, err := s.Screen(ctx, o, actor)
+			if err != nil {
+				return nil, err
+			}
+			rep.Screened++
+			was := prev != nil && prev.Status == kakehashi.ScreeningPotentialMatch
+			now := r.Status == kakehashi.ScreeningPotentialMatch
+			if now {
+				rep.Matches++
+			}
+			switch {
+			case now && !was:
+				rep.NewMatches = append(rep.NewMatches, o.Name)
+			case was && !now:
+				rep.Cleared = append(rep.Cleared, o.Name)
+			}
+		}
+		after = orgs[len(orgs)-1].ID
+	}
+}
