@@ -86,8 +86,17 @@ func (s *Service) Version() int64 {
 	return s.version
 }
 
-// Check screens a name, with the country as a feature of the score.
-func (s *Service) Check(name, country string, limit int) []screening.Hit {
+// Check screens a name, with the country as a feature of the score,
+// against the newest lists in the store (another process may have loaded
+// one since this one last looked).
+func (s *Service) Check(ctx context.Context, name, country string, limit int) []screening.Hit {
+	if _, err := s.Refresh(ctx); err != nil {
+		s.log.Error("refresh screening lists", "err", err)
+	}
+	return s.check(name, country, limit)
+}
+
+func (s *Service) check(name, country string, limit int) []screening.Hit {
 	s.mu.RLock()
 	ix := s.ix
 	s.mu.RUnlock()
@@ -96,7 +105,10 @@ func (s *Service) Check(name, country string, limit int) []screening.Hit {
 
 // checkOrg screens every name of an organization — its name, its local
 // name and its aliases — and keeps the best hit per list entry.
-func (s *Service) checkOrg(o *kakehashi.Organization) []screening.Hit {
+func (s *Service) checkOrg(ctx context.Context, o *kakehashi.Organization) []screening.Hit {
+	if _, err := s.Refresh(ctx); err != nil {
+		s.log.Error("refresh screening lists", "err", err)
+	}
 	names := append([]string{o.Name, o.LocalName}, o.Aliases...)
 	best := map[string]screening.Hit{}
 	var order []string
@@ -104,7 +116,7 @@ func (s *Service) checkOrg(o *kakehashi.Organization) []screening.Hit {
 		if n == "" {
 			continue
 		}
-		for _, h := range s.Check(n, o.Country, 10) {
+		for _, h := range s.check(n, o.Country, 10) {
 			prev, seen := best[h.Entry.ID]
 			if !seen {
 				order = append(order, h.Entry.ID)
@@ -124,7 +136,7 @@ func (s *Service) checkOrg(o *kakehashi.Organization) []screening.Hit {
 // Screen checks an organization against the current lists and stores the
 // result.
 func (s *Service) Screen(ctx context.Context, o *kakehashi.Organization, actor *kakehashi.User) (*kakehashi.ScreeningResult, error) {
-	hits := s.checkOrg(o)
+	hits := s.checkOrg(ctx, o)
 	raw, err := json.Marshal(hits)
 	if err != nil {
 		return nil, err

@@ -14,7 +14,7 @@ import (
 type Screening interface {
 	// CreateIntroduction records an interest behind the export-control gate.
 	CreateIntroduction(ctx context.Context, in *kakehashi.Introduction, actor *kakehashi.User) error
-	Check(name, country string, limit int) []screening.Hit
+	Check(ctx context.Context, name, country string, limit int) []screening.Hit
 	Screen(ctx context.Context, o *kakehashi.Organization, actor *kakehashi.User) (*kakehashi.ScreeningResult, error)
 }
 
@@ -94,7 +94,7 @@ func (s *Server) registerScreening(api huma.API) {
 		if c := in.Body.Country; c != "" && !kakehashi.ValidCountry(c) {
 			return nil, s.apiError(ctx, invalidField("check", "country", "is not an ISO 3166-1 alpha-2 country code"))
 		}
-		hits := s.screening.Check(in.Body.Name, in.Body.Country, 20)
+		hits := s.screening.Check(ctx, in.Body.Name, in.Body.Country, 20)
 		if hits == nil {
 			hits = []screening.Hit{}
 		}

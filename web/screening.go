@@ -100,3 +100,50 @@ func (h *Handler) decideScreening(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/orgs/"+strconv.FormatInt(id, 10)+"#screening", http.StatusSeeOther)
 }
+
+// listsData is the coordinators' screening page: the loaded list versions,
+// a name check with explained hits, and a browse of entries.
+type listsData struct {
+	Versions []*kakehashi.ListVersion
+	Name     string
+	Country  string
+	Checked  bool
+	Hits     []screening.Hit
+	Q        string
+	Entries  []screening.Entry
+}
+
+// ListBrowser is what the screening page needs beyond the store's results.
+type ListBrowser interface {
+	ListVersions(ctx context.Context) ([]*kakehashi.ListVersion, error)
+	SearchEntries(ctx context.Context, q string, limit int) ([]screening.Entry, error)
+}
+
+// SetChecker lets the screening page check names (compliance.Service.Check).
+func (h *Handler) SetChecker(check func(ctx context.Context, name, country string, limit int) []screening.Hit) {
+	h.check = check
+}
+
+func (h *Handler) screeningPage(w http.ResponseWriter, r *http.Request) {
+	if h.requireStaff(w, r) == nil {
+		return
+	}
+	ctx := r.Context()
+	q := r.URL.Query()
+	d := listsData{Name: q.Get("name"), Country: q.Get("country"), Q: q.Get("q")}
+	var err error
+	if d.Versions, err = h.store.ListVersions(ctx); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if d.Name != "" && h.check != nil {
+		d.Checked, d.Hits = true, h.check(ctx, d.Name, d.Country, 10)
+	}
+	if d.Q != "" {
+		if d.Entries, err = h.store.SearchEntries(ctx, d.Q, 50); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	h.render(w, r, http.StatusOK, "screening", h.view(r, translate(langOf(r), "screen.title"), d))
+}

@@ -85,7 +85,20 @@ func TestScreeningOnOrganizationPages(t *testing.T) {
 	if !strings.Contains(page(coord), "A different company") {
 		t.Fatal("the decision is not shown")
 	}
+	// The screening page checks names and browses the loaded lists.
+	resp, err = coord.Get(base + "/screening?name=" + url.QueryEscape(o.Name) + "&country=US&q=" + url.QueryEscape(o.Name[:6]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.Count(string(b), "X-1") < 2 || !strings.Contains(string(b), "test.csv") {
+		t.Fatalf("screening page: %d\n%.1500s", resp.StatusCode, b)
+	}
 	member := client("engineer@minato-seiki.example")
+	if resp, err := member.Get(base + "/screening"); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a member opened the screening page: %v %v", resp.StatusCode, err)
+	}
 	resp, err = member.PostForm(base+"/orgs/"+strconv.FormatInt(o.ID, 10)+"/screening", nil)
 	if err != nil {
 		t.Fatal(err)

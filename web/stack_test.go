@@ -109,6 +109,7 @@ func startStack(t testing.TB) (baseURL string, db *sqlstore.DB) {
 	}
 	pages.SetIntroducer(screen.CreateIntroduction)
 	pages.SetScreener(screen.Screen)
+	pages.SetChecker(screen.Check)
 	srv := httptest.NewServer(api.Handler(pages))
 	t.Cleanup(srv.Close)
 	return srv.URL, db

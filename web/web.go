@@ -24,6 +24,7 @@ import (
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/notify"
+	"github.com/kakehashi/kakehashi/screening"
 	"github.com/kakehashi/kakehashi/search"
 )
 
@@ -36,6 +37,7 @@ var staticFS embed.FS
 // Store is what the pages read and write.
 type Store interface {
 	ScreeningStore
+	ListBrowser
 	kakehashi.OrganizationService
 	kakehashi.UserService
 	kakehashi.ListingService
@@ -89,6 +91,8 @@ type Handler struct {
 	stallAfter time.Duration
 	// screen screens an organization now (nil: screening is off).
 	screen func(ctx context.Context, o *kakehashi.Organization, actor *kakehashi.User) (*kakehashi.ScreeningResult, error)
+	// check screens a name against the current lists (nil: off).
+	check func(ctx context.Context, name, country string, limit int) []screening.Hit
 	// createIntroduction records a new interest.
 	createIntroduction func(ctx context.Context, in *kakehashi.Introduction, actor *kakehashi.User) error
 }
@@ -139,6 +143,7 @@ func New(store Store, engine Engine, auth Auth, log *slog.Logger) (*Handler, err
 	m.HandleFunc("GET /inbox", h.inbox)
 	m.HandleFunc("POST /inbox/read", h.markRead)
 	m.HandleFunc("GET /orgs/{id}", h.organization)
+	m.HandleFunc("GET /screening", h.screeningPage)
 	m.HandleFunc("POST /orgs/{id}/screening", h.screenOrg)
 	m.HandleFunc("POST /orgs/{id}/screening/decision", h.decideScreening)
 	m.HandleFunc("GET /alerts", h.alerts)

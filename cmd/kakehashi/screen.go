@@ -130,7 +130,7 @@ func (e *Env) screenCheck(ctx context.Context, args []string) error {
 	if svc.Version() == 0 {
 		return fmt.Errorf("no restricted-party list is loaded: run kakehashi screen load first")
 	}
-	hits := svc.Check(name, *country, 10)
+	hits := svc.Check(ctx, name, *country, 10)
 	if *asJSON {
 		if hits == nil {
 			hits = []screening.Hit{}

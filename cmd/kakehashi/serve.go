@@ -132,6 +132,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	pages.SetStallAfter(stallAfter)
 	pages.SetIntroducer(screen.CreateIntroduction)
 	pages.SetScreener(screen.Screen)
+	pages.SetChecker(screen.Check)
 	srv := &http.Server{
 		Handler:           api.Handler(pages),
 		ReadHeaderTimeout: 10 * time.Second,
