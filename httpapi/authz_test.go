@@ -90,6 +90,11 @@ func introWant(c cell) int {
 }
 
 func authzCases() []authzCase {
+	return append(append(coreAuthzCases(), callAuthzCases()...), eventAuthzCases()...)
+}
+
+// coreAuthzCases are the rows of the core, the pipeline and screening.
+func coreAuthzCases() []authzCase {
 	return []authzCase{
 		{op: "GET /listings", want: all(s200), run: func(e *testEnv, c cell) (*response, func()) {
 			r := e.do("GET", "/listings?limit=200", nil, e.as(c.actor))

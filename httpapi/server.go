@@ -34,6 +34,8 @@ type Store interface {
 	Pipeline
 	Webhooks
 	ScreeningStore
+	CallStore
+	EventStore
 	// Secret returns a named random server secret, created on first use.
 	Secret(ctx context.Context, name string) ([]byte, error)
 	// Ready returns nil when the store can serve requests.
@@ -155,6 +157,8 @@ func (s *Server) Handler(other http.Handler) http.Handler {
 	s.registerIntroductions(api)
 	s.registerFeeds(api)
 	s.registerScreening(api)
+	s.registerCalls(api)
+	s.registerEvents(api)
 	s.registerWebhooks(api)
 	s.registerAlerts(api)
 

@@ -430,9 +430,22 @@ var messages = map[string][2]string{
 	"hooks.failed":                        {"Failed", "失敗"},
 }
 
+// catalogs are every message table: the core's and each feature's.
+var catalogs = []map[string][2]string{messages, callMessages, eventMessages}
+
+// lookup finds a message in the catalogs.
+func lookup(key string) ([2]string, bool) {
+	for _, c := range catalogs {
+		if m, ok := c[key]; ok {
+			return m, true
+		}
+	}
+	return [2]string{}, false
+}
+
 // T translates a message key; fmt arguments fill its verbs.
 func translate(lang, key string, args ...any) string {
-	m, ok := messages[key]
+	m, ok := lookup(key)
 	if !ok {
 		return key
 	}

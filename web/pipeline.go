@@ -113,7 +113,7 @@ func (v *view) pipeLabel(prefix, value string) string {
 	if value == "" {
 		return ""
 	}
-	if _, ok := messages[prefix+value]; !ok {
+	if _, ok := lookup(prefix + value); !ok {
 		return value
 	}
 	return translate(v.Lang, prefix+value)

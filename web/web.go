@@ -36,6 +36,8 @@ var staticFS embed.FS
 
 // Store is what the pages read and write.
 type Store interface {
+	CallStore
+	EventStore
 	ScreeningStore
 	ListBrowser
 	kakehashi.OrganizationService
@@ -162,6 +164,8 @@ func New(store Store, engine Engine, auth Auth, log *slog.Logger) (*Handler, err
 	m.HandleFunc("GET /admin/orgs", h.adminOrgs)
 	m.HandleFunc("POST /admin/orgs", h.adminCreateOrg)
 	m.HandleFunc("GET /lang", h.setLang)
+	h.registerCalls(m)
+	h.registerEvents(m)
 	m.HandleFunc("GET /static/{file}", h.static)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, kakehashi.Errorf(kakehashi.ENOTFOUND, "no page %s", r.URL.Path))
@@ -297,7 +301,7 @@ func (v *view) Fit(r search.FitReason) string {
 		}
 	}
 	key := "fit." + r.Check + "." + r.Reason
-	if _, ok := messages[key]; !ok {
+	if _, ok := lookup(key); !ok {
 		return r.Detail
 	}
 	return translate(v.Lang, key, args...)

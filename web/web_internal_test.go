@@ -13,7 +13,17 @@ import (
 )
 
 func TestMessagesAreTranslated(t *testing.T) {
-	for key, m := range messages {
+	seen := map[string]bool{}
+	for _, c := range catalogs {
+		for key := range c {
+			if seen[key] {
+				t.Errorf("message %q is defined twice", key)
+			}
+			seen[key] = true
+		}
+	}
+	for key := range seen {
+		m, _ := lookup(key)
 		if strings.TrimSpace(m[0]) == "" || strings.TrimSpace(m[1]) == "" {
 			t.Errorf("message %q lacks a translation: %q", key, m)
 		}
@@ -68,7 +78,7 @@ func TestTemplatesUseKnownMessages(t *testing.T) {
 				}
 				rest = rest[i+len(marker):]
 				key := rest[:strings.IndexByte(rest, '"')]
-				if _, ok := messages[key]; !ok {
+				if _, ok := lookup(key); !ok {
 					t.Errorf("%s uses unknown message %q", e.Name(), key)
 				}
 			}
@@ -177,7 +187,7 @@ func TestFitInBothLanguages(t *testing.T) {
 	// Every reason the engine gives has a message.
 	for _, key := range []string{"partnership.unstated", "partnership.shared", "partnership.disjoint", "trl.inside", "trl.outside",
 		"country.seed_targets", "country.need_targets", "country.unstated", "country.elsewhere", "deadline.none", "deadline.open", "deadline.passed"} {
-		if _, ok := messages["fit."+key]; !ok {
+		if _, ok := lookup("fit." + key); !ok {
 			t.Errorf("no message fit.%s", key)
 		}
 	}

@@ -17,17 +17,19 @@ import (
 
 func (e *Env) benchCmd(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usageError{"usage: kakehashi bench beir|scale|screening [flags]"}
+		return usageError{"usage: kakehashi bench beir|scale|screening|schedule [flags]"}
 	}
 	switch args[0] {
 	case "beir":
 		return e.benchBEIR(ctx, args[1:])
 	case "scale":
 		return e.benchScale(ctx, args[1:])
+	case "schedule":
+		return e.benchSchedule(ctx, args[1:])
 	case "screening":
 		return e.benchScreening(ctx, args[1:])
 	}
-	return usageError{fmt.Sprintf("unknown benchmark %q (want beir, scale or screening)", args[0])}
+	return usageError{fmt.Sprintf("unknown benchmark %q (want beir, scale, screening or schedule)", args[0])}
 }
 
 // BEIRReport is the output of kakehashi bench beir.

@@ -42,7 +42,7 @@ func Run(t *testing.T, newDSN NewDSN) {
 		{"AuditEveryWrite", testAuditEveryWrite},
 		{"Meta", testMeta},
 	}
-	for _, tc := range append(append(tests, pipelineTests...), notifyTests...) {
+	for _, tc := range append(append(append(append(tests, pipelineTests...), notifyTests...), callTests...), eventTests...) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newDSN) })
 	}
 }
