@@ -1,0 +1,707 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/notify"
+)
+
+var _ kakehashi.CallService = (*DB)(nil)
+
+const callColumns = `c.id, c.org_id, c.listing_id, c.theme, c.background, c.language, c.deadline, c.time_zone, c.budget, c.currency,
+	c.eligible_kinds, c.eligible_countries, c.trl_min, c.trl_max, c.criteria, c.ip_terms, COALESCE(c.created_by, 0), c.created_at, c.updated_at`
+
+func scanCall(s scanner) (*kakehashi.Call, error) {
+	var c kakehashi.Call
+	var kinds, countries, criteria string
+	if err := s.Scan(&c.ID, &c.OrgID, &c.ListingID, &c.Theme, &c.Background, &c.Language, &c.Deadline, &c.TimeZone, &c.Budget, &c.Currency,
+		&kinds, &countries, &c.TRLMin, &c.TRLMax, &criteria, &c.IPTerms, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt); err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		text string
+		dst  any
+	}{{kinds, &c.EligibleKinds}, {countries, &c.EligibleCountries}, {criteria, &c.Criteria}} {
+		if err := json.Unmarshal([]byte(f.text), f.dst); err != nil {
+			return nil, fmt.Errorf("call %d: decode stored list: %w", c.ID, err)
+		}
+	}
+	c.Deadline, c.CreatedAt, c.UpdatedAt = c.Deadline.UTC(), c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return &c, nil
+}
+
+const proposalColumns = `p.id, p.call_id, p.org_id, p.proposer_id, p.summary, p.approach, p.trl, p.team, p.related_listings, p.budget_requested,
+	p.status, p.feedback, COALESCE(p.introduction_id, 0), p.submitted_at, p.decided_at, p.created_at, p.updated_at`
+
+func scanProposal(s scanner) (*kakehashi.Proposal, error) {
+	var p kakehashi.Proposal
+	var related string
+	var submitted, decided sql.NullTime
+	if err := s.Scan(&p.ID, &p.CallID, &p.OrgID, &p.ProposerID, &p.Summary, &p.Approach, &p.TRL, &p.Team, &related, &p.BudgetRequested,
+		&p.Status, &p.Feedback, &p.IntroductionID, &submitted, &decided, &p.CreatedAt, &p.UpdatedAt); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(related), &p.RelatedListings); err != nil {
+		return nil, fmt.Errorf("proposal %d: decode related listings: %w", p.ID, err)
+	}
+	if submitted.Valid {
+		t := submitted.Time.UTC()
+		p.SubmittedAt = &t
+	}
+	if decided.Valid {
+		t := decided.Time.UTC()
+		p.DecidedAt = &t
+	}
+	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+	return &p, nil
+}
+
+// Call returns the call with the given id.
+func (db *DB) Call(ctx context.Context, id int64) (*kakehashi.Call, error) {
+	return db.callTx(ctx, db.db, id, "")
+}
+
+// rowQuerier is what a read of calls needs: the database or a transaction.
+type rowQuerier interface {
+	querier
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (db *DB) callTx(ctx context.Context, q rowQuerier, id int64, lock string) (*kakehashi.Call, error) {
+	c, err := scanCall(q.QueryRowContext(ctx, `SELECT `+callColumns+` FROM calls c WHERE c.id = $1`+lock, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("call", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read call %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// Calls lists calls in id order.
+func (db *DB) Calls(ctx context.Context, f kakehashi.CallFilter) ([]*kakehashi.Call, error) {
+	q := newQuery(`SELECT `+callColumns+` FROM calls c WHERE c.id > $1`, f.After)
+	if f.OrgID != 0 {
+		q.where("c.org_id = ?", f.OrgID)
+	}
+	if !f.OpenAt.IsZero() {
+		q.where("c.deadline >= ?", f.OpenAt.UTC())
+	}
+	q.sql += fmt.Sprintf(" ORDER BY c.id LIMIT %d", limit(f.Limit))
+	rows, err := db.db.QueryContext(ctx, q.sql, q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list calls: %w", err)
+	}
+	defer rows.Close()
+	out := []*kakehashi.Call{}
+	for rows.Next() {
+		c, err := scanCall(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list calls: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CreateCall validates c and stores it with the need listing that
+// publishes it, in one transaction.
+func (db *DB) CreateCall(ctx context.Context, c *kakehashi.Call, actor *kakehashi.User) error {
+	c.Normalize()
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if !kakehashi.CanCreateCallFor(actor, c.OrgID) {
+		return kakehashi.Errorf(kakehashi.EFORBIDDEN, "only members of organization %d and coordinators put out its calls", c.OrgID)
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		l := c.Listing()
+		l.Normalize()
+		if err := l.Validate(); err != nil {
+			return fmt.Errorf("the call's listing: %w", err)
+		}
+		if err := db.insertListing(ctx, tx, l, actor); err != nil {
+			return err
+		}
+		now := db.now()
+		c.ListingID, c.CreatedAt, c.UpdatedAt = l.ID, now, now
+		if actor != nil {
+			c.CreatedBy = actor.ID
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO calls (org_id, listing_id, theme, background, language, deadline, time_zone, budget, currency,
+			eligible_kinds, eligible_countries, trl_min, trl_max, criteria, ip_terms, created_by, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
+			c.OrgID, c.ListingID, c.Theme, c.Background, c.Language, c.Deadline, c.TimeZone, c.Budget, c.Currency,
+			jsonText(c.EligibleKinds), jsonText(c.EligibleCountries), c.TRLMin, c.TRLMax, jsonText(c.Criteria), c.IPTerms,
+			nullID(c.CreatedBy), now, now).Scan(&c.ID)
+		if err != nil {
+			return fmt.Errorf("create call: %w", mapError(err))
+		}
+		return db.audit(ctx, tx, actor, "call.create", "call", c.ID, map[string]any{"theme": c.Theme, "listing_id": c.ListingID})
+	})
+}
+
+// UpdateCall replaces call c.ID's content and republishes its listing. The
+// organization, listing and creator stay as stored; the criteria cannot
+// change once a proposal has been scored, since the scores refer to them.
+func (db *DB) UpdateCall(ctx context.Context, c *kakehashi.Call, actor *kakehashi.User) error {
+	c.Normalize()
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		stored, err := db.callTx(ctx, tx, c.ID, db.forUpdate())
+		if err != nil {
+			return err
+		}
+		if !kakehashi.CanManageCall(actor, stored) {
+			return kakehashi.Errorf(kakehashi.EFORBIDDEN, "only the call's organization and coordinators change it")
+		}
+		c.OrgID, c.ListingID, c.CreatedBy, c.CreatedAt = stored.OrgID, stored.ListingID, stored.CreatedBy, stored.CreatedAt
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		if !slices.Equal(c.Criteria, stored.Criteria) {
+			var scored int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM proposal_reviews r JOIN proposals p ON p.id = r.proposal_id WHERE p.call_id = $1`,
+				c.ID).Scan(&scored); err != nil {
+				return fmt.Errorf("count reviews: %w", err)
+			}
+			if scored > 0 {
+				return &kakehashi.Error{Code: kakehashi.ECONFLICT, Message: "proposals have been scored against the criteria: they can no longer change",
+					Fields: []kakehashi.FieldError{{Field: "criteria", Message: "fixed once reviews exist"}}}
+			}
+		}
+		now := db.now()
+		c.UpdatedAt = now
+		if _, err := tx.ExecContext(ctx, `UPDATE calls SET theme = $1, background = $2, language = $3, deadline = $4, time_zone = $5, budget = $6,
+			currency = $7, eligible_kinds = $8, eligible_countries = $9, trl_min = $10, trl_max = $11, criteria = $12, ip_terms = $13, updated_at = $14
+			WHERE id = $15`, c.Theme, c.Background, c.Language, c.Deadline, c.TimeZone, c.Budget, c.Currency, jsonText(c.EligibleKinds),
+			jsonText(c.EligibleCountries), c.TRLMin, c.TRLMax, jsonText(c.Criteria), c.IPTerms, now, c.ID); err != nil {
+			return fmt.Errorf("update call %d: %w", c.ID, mapError(err))
+		}
+		old, err := scanListing(tx.QueryRowContext(ctx, `SELECT `+listingColumns+` FROM listings l WHERE l.id = $1`, c.ListingID))
+		if err != nil {
+			return fmt.Errorf("read call listing %d: %w", c.ListingID, err)
+		}
+		l := c.Listing()
+		l.Status, l.Visibility, l.ExternalID = old.Status, old.Visibility, old.ExternalID
+		l.Normalize()
+		if err := l.Validate(); err != nil {
+			return fmt.Errorf("the call's listing: %w", err)
+		}
+		if _, err := db.updateListing(ctx, tx, l, actor); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, actor, "call.update", "call", c.ID, map[string]any{"theme": c.Theme})
+	})
+}
+
+// Proposal returns the proposal with the given id.
+func (db *DB) Proposal(ctx context.Context, id int64) (*kakehashi.Proposal, error) {
+	return db.proposalTx(ctx, db.db, id, "")
+}
+
+func (db *DB) proposalTx(ctx context.Context, q rowQuerier, id int64, lock string) (*kakehashi.Proposal, error) {
+	p, err := scanProposal(q.QueryRowContext(ctx, `SELECT `+proposalColumns+` FROM proposals p WHERE p.id = $1`+lock, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("proposal", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read proposal %d: %w", id, err)
+	}
+	return p, nil
+}
+
+// Proposals lists proposals in id order.
+func (db *DB) Proposals(ctx context.Context, f kakehashi.ProposalFilter) ([]*kakehashi.Proposal, error) {
+	q := newQuery(`SELECT `+proposalColumns+` FROM proposals p WHERE p.id > $1`, f.After)
+	if f.CallID != 0 {
+		q.where("p.call_id = ?", f.CallID)
+	}
+	if f.OrgID != 0 {
+		q.where("p.org_id = ?", f.OrgID)
+	}
+	if f.Reviewer != 0 {
+		q.where("p.id IN (SELECT proposal_id FROM proposal_reviewers WHERE user_id = ?)", f.Reviewer)
+	}
+	if !f.Drafts {
+		q.where("p.status <> 'draft'")
+	}
+	q.sql += fmt.Sprintf(" ORDER BY p.id LIMIT %d", limit(f.Limit))
+	return db.listProposals(ctx, db.db, q.sql, q.args...)
+}
+
+func (db *DB) listProposals(ctx context.Context, qr querier, q string, args ...any) ([]*kakehashi.Proposal, error) {
+	rows, err := qr.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list proposals: %w", err)
+	}
+	defer rows.Close()
+	out := []*kakehashi.Proposal{}
+	for rows.Next() {
+		p, err := scanProposal(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list proposals: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// closedError is the refusal of a proposal write after the call's deadline.
+func closedError(c *kakehashi.Call) error {
+	return kakehashi.Errorf(kakehashi.ECONFLICT, "the call closed on %s (%s): proposals can no longer be submitted or changed",
+		c.DeadlineLocal().Format("2006-01-02 15:04"), c.TimeZone)
+}
+
+// checkProposal checks a proposal against its call and the proposer's
+// rights: the call is open, the proposer's organization is eligible and is
+// not the call's, and the related listings are seeds the proposer may see.
+func (db *DB) checkProposal(ctx context.Context, tx *sql.Tx, c *kakehashi.Call, p *kakehashi.Proposal, actor *kakehashi.User) error {
+	if !c.Open(db.now()) {
+		return closedError(c)
+	}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	o, err := db.orgTx(ctx, tx, p.OrgID)
+	if err != nil {
+		return err
+	}
+	if ok, why := c.Eligible(o); !ok {
+		return kakehashi.Errorf(kakehashi.EFORBIDDEN, "your organization is not eligible: %s", why)
+	}
+	var pr kakehashi.Problems
+	for i, id := range p.RelatedListings {
+		l, err := scanListing(tx.QueryRowContext(ctx, `SELECT `+listingColumns+` FROM listings l WHERE l.id = $1`, id))
+		if errors.Is(err, sql.ErrNoRows) || err == nil && (!kakehashi.CanSeeListing(actor, l) || l.Side != kakehashi.SideSeed) {
+			pr.Add("related_listings["+strconv.Itoa(i)+"]", "must be a seed listing you may see")
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read listing %d: %w", id, err)
+		}
+	}
+	if err := pr.Err("proposal"); err != nil {
+		return err
+	}
+	return p.CheckAgainst(c)
+}
+
+func (db *DB) orgTx(ctx context.Context, tx *sql.Tx, id int64) (*kakehashi.Organization, error) {
+	var o kakehashi.Organization
+	err := tx.QueryRowContext(ctx, `SELECT id, kind, country FROM organizations WHERE id = $1`, id).Scan(&o.ID, &o.Kind, &o.Country)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("organization", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read organization %d: %w", id, err)
+	}
+	return &o, nil
+}
+
+// CreateProposal stores a draft proposal by actor on behalf of their
+// organization. One proposal per organization and call.
+func (db *DB) CreateProposal(ctx context.Context, p *kakehashi.Proposal, actor *kakehashi.User) error {
+	p.Normalize()
+	if actor == nil || actor.OrgID == 0 {
+		return kakehashi.Errorf(kakehashi.EFORBIDDEN, "proposals are made on behalf of an organization, and your account belongs to none")
+	}
+	p.OrgID, p.ProposerID, p.Status = actor.OrgID, actor.ID, kakehashi.ProposalDraft
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		c, err := db.callTx(ctx, tx, p.CallID, "")
+		if err != nil {
+			return err
+		}
+		if actor.InOrg(c.OrgID) {
+			return kakehashi.Errorf(kakehashi.EFORBIDDEN, "your organization runs this call: it cannot answer it")
+		}
+		if err := db.checkProposal(ctx, tx, c, p, actor); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM proposals WHERE call_id = $1 AND org_id = $2`, p.CallID, p.OrgID).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return kakehashi.Errorf(kakehashi.ECONFLICT, "your organization already has a proposal for call %d", p.CallID)
+		}
+		now := db.now()
+		p.CreatedAt, p.UpdatedAt = now, now
+		err = tx.QueryRowContext(ctx, `INSERT INTO proposals (call_id, org_id, proposer_id, summary, approach, trl, team, related_listings,
+			budget_requested, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+			p.CallID, p.OrgID, p.ProposerID, p.Summary, p.Approach, p.TRL, p.Team, jsonText(p.RelatedListings), p.BudgetRequested,
+			string(p.Status), now, now).Scan(&p.ID)
+		if err != nil {
+			return fmt.Errorf("create proposal: %w", mapError(err))
+		}
+		return db.audit(ctx, tx, actor, "proposal.create", "proposal", p.ID, map[string]any{"call_id": p.CallID})
+	})
+}
+
+// editableProposal loads proposal id for a change by actor: ENOTFOUND for
+// those who may not see it, EFORBIDDEN for those who may not change it,
+// ECONFLICT once it is submitted or the call has closed.
+func (db *DB) editableProposal(ctx context.Context, tx *sql.Tx, id int64, actor *kakehashi.User) (*kakehashi.Call, *kakehashi.Proposal, error) {
+	p, err := db.proposalTx(ctx, tx, id, db.forUpdate())
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := db.callTx(ctx, tx, p.CallID, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	reviewers, err := db.reviewersTx(ctx, tx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !kakehashi.CanSeeProposal(actor, c, p, reviewers) {
+		return nil, nil, notFound("proposal", id)
+	}
+	if !kakehashi.CanEditProposal(actor, p) {
+		return nil, nil, kakehashi.Errorf(kakehashi.EFORBIDDEN, "only the proposing organization changes or submits its proposal")
+	}
+	if p.Status != kakehashi.ProposalDraft {
+		return nil, nil, kakehashi.Errorf(kakehashi.ECONFLICT, "the proposal was submitted already: it can no longer change")
+	}
+	if !c.Open(db.now()) {
+		return nil, nil, closedError(c)
+	}
+	return c, p, nil
+}
+
+// UpdateProposal replaces the content of draft p.ID.
+func (db *DB) UpdateProposal(ctx context.Context, p *kakehashi.Proposal, actor *kakehashi.User) error {
+	p.Normalize()
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		c, stored, err := db.editableProposal(ctx, tx, p.ID, actor)
+		if err != nil {
+			return err
+		}
+		p.CallID, p.OrgID, p.ProposerID, p.Status, p.CreatedAt = stored.CallID, stored.OrgID, stored.ProposerID, stored.Status, stored.CreatedAt
+		if err := db.checkProposal(ctx, tx, c, p, actor); err != nil {
+			return err
+		}
+		p.UpdatedAt = db.now()
+		if _, err := tx.ExecContext(ctx, `UPDATE proposals SET summary = $1, approach = $2, trl = $3, team = $4, related_listings = $5,
+			budget_requested = $6, updated_at = $7 WHERE id = $8`, p.Summary, p.Approach, p.TRL, p.Team, jsonText(p.RelatedListings),
+			p.BudgetRequested, p.UpdatedAt, p.ID); err != nil {
+			return fmt.Errorf("update proposal %d: %w", p.ID, err)
+		}
+		return db.audit(ctx, tx, actor, "proposal.update", "proposal", p.ID, nil)
+	})
+}
+
+// SubmitProposal submits draft id, before the call's deadline only, and
+// tells the call's organization.
+func (db *DB) SubmitProposal(ctx context.Context, id int64, actor *kakehashi.User) (*kakehashi.Proposal, error) {
+	var out *kakehashi.Proposal
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		c, p, err := db.editableProposal(ctx, tx, id, actor)
+		if err != nil {
+			return err
+		}
+		if err := db.checkProposal(ctx, tx, c, p, actor); err != nil {
+			return err
+		}
+		now := db.now()
+		p.Status, p.SubmittedAt, p.UpdatedAt = kakehashi.ProposalSubmitted, &now, now
+		if _, err := tx.ExecContext(ctx, `UPDATE proposals SET status = $1, submitted_at = $2, updated_at = $2 WHERE id = $3`,
+			string(p.Status), now, id); err != nil {
+			return fmt.Errorf("submit proposal %d: %w", id, err)
+		}
+		if err := db.notifyOrg(ctx, tx, c.OrgID, "proposal", "New proposal for your call: "+c.Theme, proposalLink(id), now); err != nil {
+			return err
+		}
+		out = p
+		return db.audit(ctx, tx, actor, "proposal.submit", "proposal", id, map[string]any{"call_id": c.ID})
+	})
+	return out, err
+}
+
+func proposalLink(id int64) string { return "/proposals/" + strconv.FormatInt(id, 10) }
+
+// ownedProposal loads proposal id for an act of the call's owner: ENOTFOUND
+// for those who may not see it, EFORBIDDEN for others who see it.
+func (db *DB) ownedProposal(ctx context.Context, tx *sql.Tx, id int64, actor *kakehashi.User) (*kakehashi.Call, *kakehashi.Proposal, []int64, error) {
+	p, err := db.proposalTx(ctx, tx, id, db.forUpdate())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c, err := db.callTx(ctx, tx, p.CallID, "")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	reviewers, err := db.reviewersTx(ctx, tx, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if !kakehashi.CanSeeProposal(actor, c, p, reviewers) {
+		return nil, nil, nil, notFound("proposal", id)
+	}
+	if !kakehashi.CanManageCall(actor, c) {
+		return nil, nil, nil, kakehashi.Errorf(kakehashi.EFORBIDDEN, "only the call's organization and coordinators do this")
+	}
+	return c, p, reviewers, nil
+}
+
+// MoveProposal moves a proposal to its next stage or decides it, and tells
+// the proposing side. Adoption opens an introduction between the proposer
+// and the call's organization on the call's listing, already introduced.
+func (db *DB) MoveProposal(ctx context.Context, id int64, m kakehashi.ProposalMove, actor *kakehashi.User) (*kakehashi.Proposal, error) {
+	var out *kakehashi.Proposal
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		c, p, _, err := db.ownedProposal(ctx, tx, id, actor)
+		if err != nil {
+			return err
+		}
+		if err := p.CheckMove(m); err != nil {
+			return err
+		}
+		from := p.Status
+		now := db.now()
+		p.Status, p.UpdatedAt = m.To, now
+		if m.To.Decided() {
+			p.Feedback, p.DecidedAt = strings.TrimSpace(m.Feedback), &now
+		}
+		if m.To == kakehashi.ProposalAdopted {
+			if p.IntroductionID, err = db.adoptionIntroduction(ctx, tx, c, p, actor, now); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE proposals SET status = $1, feedback = $2, decided_at = $3, introduction_id = $4, updated_at = $5
+			WHERE id = $6`, string(p.Status), p.Feedback, nullTime(p.DecidedAt), nullID(p.IntroductionID), now, id); err != nil {
+			return fmt.Errorf("move proposal %d: %w", id, err)
+		}
+		kind, subject := "proposal_stage", fmt.Sprintf("Your proposal to %q moved to %s", c.Theme, m.To)
+		if m.To.Decided() {
+			kind, subject = "decision", fmt.Sprintf("Decision on your proposal to %q: %s. Feedback: %s", c.Theme, m.To, p.Feedback)
+		}
+		if err := db.notifyUsers(ctx, tx, kind, subject, proposalLink(id), now, `id = $5 OR org_id = $6`, p.ProposerID, p.OrgID); err != nil {
+			return err
+		}
+		out = p
+		return db.audit(ctx, tx, actor, "proposal.move", "proposal", id, map[string]any{"from": from, "to": m.To})
+	})
+	return out, err
+}
+
+// adoptionIntroduction opens the introduction of an adopted proposal within
+// tx: the proposer is the requester, the call's listing the subject, and the
+// owner's adoption is its acceptance, so it starts at introduced.
+func (db *DB) adoptionIntroduction(ctx context.Context, tx *sql.Tx, c *kakehashi.Call, p *kakehashi.Proposal, actor *kakehashi.User, now time.Time) (int64, error) {
+	in := &kakehashi.Introduction{ListingID: c.ListingID, OwnerOrgID: c.OrgID, RequesterID: p.ProposerID, RequesterOrgID: p.OrgID,
+		Message: fmt.Sprintf("Proposal %d was adopted in the call %q.\n\n%s", p.ID, c.Theme, p.Summary), Stage: kakehashi.StageIntroduced,
+		StageChangedAt: now, CreatedAt: now, UpdatedAt: now}
+	if len(p.RelatedListings) > 0 {
+		in.RelatedListingID = p.RelatedListings[0]
+	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO introductions (listing_id, owner_org_id, requester_id, requester_org_id, related_listing_id,
+		message, stage, stage_changed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		in.ListingID, in.OwnerOrgID, in.RequesterID, nullID(in.RequesterOrgID), nullID(in.RelatedListingID), in.Message,
+		string(in.Stage), now, now, now).Scan(&in.ID)
+	if err != nil {
+		return 0, fmt.Errorf("open the adoption's introduction: %w", mapError(err))
+	}
+	if err := db.stageEvent(ctx, tx, in.ID, &kakehashi.User{ID: p.ProposerID}, "", kakehashi.StageInterest, "proposal "+strconv.FormatInt(p.ID, 10), now); err != nil {
+		return 0, err
+	}
+	if err := db.stageEvent(ctx, tx, in.ID, actor, kakehashi.StageInterest, kakehashi.StageIntroduced, "adopted in call "+strconv.FormatInt(c.ID, 10), now); err != nil {
+		return 0, err
+	}
+	subject := fmt.Sprintf("Introduction %d opened: proposal %d was adopted in the call %q", in.ID, p.ID, c.Theme)
+	if err := db.notifyParties(ctx, tx, in, actor.ID, "stage", subject, now); err != nil {
+		return 0, err
+	}
+	if err := db.queueIntroWebhooks(ctx, tx, notify.EventIntroductionCreated, in, nil, now); err != nil {
+		return 0, err
+	}
+	return in.ID, db.audit(ctx, tx, actor, "introduction.create", "introduction", in.ID, map[string]any{"listing_id": in.ListingID, "proposal_id": p.ID})
+}
+
+func (db *DB) reviewersTx(ctx context.Context, q querier, proposalID int64) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT user_id FROM proposal_reviewers WHERE proposal_id = $1 ORDER BY user_id`, proposalID)
+	if err != nil {
+		return nil, fmt.Errorf("read reviewers: %w", err)
+	}
+	defer rows.Close()
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// Reviewers returns the ids of a proposal's assigned reviewers.
+func (db *DB) Reviewers(ctx context.Context, proposalID int64) ([]int64, error) {
+	return db.reviewersTx(ctx, db.db, proposalID)
+}
+
+// AssignReviewer makes user userID a reviewer of a submitted, undecided
+// proposal and tells them. Members of the proposing organization may not
+// review it.
+func (db *DB) AssignReviewer(ctx context.Context, proposalID, userID int64, actor *kakehashi.User) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		c, p, reviewers, err := db.ownedProposal(ctx, tx, proposalID, actor)
+		if err != nil {
+			return err
+		}
+		if p.Status == kakehashi.ProposalDraft || p.Status.Decided() {
+			return kakehashi.Errorf(kakehashi.ECONFLICT, "reviewers are assigned to submitted proposals before the decision; this one is %s", p.Status)
+		}
+		var org sql.NullInt64
+		var disabled bool
+		err = tx.QueryRowContext(ctx, `SELECT org_id, disabled FROM users WHERE id = $1`, userID).Scan(&org, &disabled)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && disabled {
+			return &kakehashi.Error{Code: kakehashi.EINVALID, Message: "invalid assignment",
+				Fields: []kakehashi.FieldError{{Field: "user_id", Message: "must be an active user"}}}
+		}
+		if err != nil {
+			return fmt.Errorf("read user %d: %w", userID, err)
+		}
+		if org.Valid && org.Int64 == p.OrgID {
+			return &kakehashi.Error{Code: kakehashi.EINVALID, Message: "invalid assignment",
+				Fields: []kakehashi.FieldError{{Field: "user_id", Message: "belongs to the proposing organization"}}}
+		}
+		if slices.Contains(reviewers, userID) {
+			return nil
+		}
+		now := db.now()
+		if _, err := tx.ExecContext(ctx, `INSERT INTO proposal_reviewers (proposal_id, user_id, assigned_by, assigned_at) VALUES ($1, $2, $3, $4)`,
+			proposalID, userID, nullID(actor.ID), now); err != nil {
+			return fmt.Errorf("assign reviewer: %w", mapError(err))
+		}
+		if err := db.notify(ctx, tx, userID, "reviewer", fmt.Sprintf("Please review proposal %d to the call %q", proposalID, c.Theme), proposalLink(proposalID), now); err != nil {
+			return err
+		}
+		return db.audit(ctx, tx, actor, "proposal.assign_reviewer", "proposal", proposalID, map[string]any{"user_id": userID})
+	})
+}
+
+// PutReview stores actor's scores of a proposal at the review or finalist
+// stage, replacing their earlier ones. Only assigned reviewers score.
+func (db *DB) PutReview(ctx context.Context, r *kakehashi.Review, actor *kakehashi.User) error {
+	for i := range r.Scores {
+		r.Scores[i].Criterion = strings.TrimSpace(r.Scores[i].Criterion)
+		r.Scores[i].Comment = strings.TrimSpace(r.Scores[i].Comment)
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		p, err := db.proposalTx(ctx, tx, r.ProposalID, db.forUpdate())
+		if err != nil {
+			return err
+		}
+		c, err := db.callTx(ctx, tx, p.CallID, "")
+		if err != nil {
+			return err
+		}
+		reviewers, err := db.reviewersTx(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		if !kakehashi.CanSeeProposal(actor, c, p, reviewers) {
+			return notFound("proposal", p.ID)
+		}
+		if !slices.Contains(reviewers, actor.ID) {
+			return kakehashi.Errorf(kakehashi.EFORBIDDEN, "only the proposal's assigned reviewers score it")
+		}
+		if p.Status != kakehashi.ProposalReview && p.Status != kakehashi.ProposalFinalist {
+			return kakehashi.Errorf(kakehashi.ECONFLICT, "proposals are scored at the review and finalist stages; this one is %s", p.Status)
+		}
+		if err := r.CheckAgainst(c); err != nil {
+			return err
+		}
+		now := db.now()
+		r.ReviewerID, r.UpdatedAt = actor.ID, now
+		err = tx.QueryRowContext(ctx, `INSERT INTO proposal_reviews (proposal_id, reviewer_id, scores, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+			ON CONFLICT (proposal_id, reviewer_id) DO UPDATE SET scores = excluded.scores, updated_at = excluded.updated_at
+			RETURNING id, created_at`, r.ProposalID, r.ReviewerID, jsonText(r.Scores), now).Scan(&r.ID, &r.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("store review: %w", mapError(err))
+		}
+		r.CreatedAt = r.CreatedAt.UTC()
+		return db.audit(ctx, tx, actor, "proposal.review", "proposal", p.ID, map[string]any{"review_id": r.ID})
+	})
+}
+
+// Reviews returns a proposal's reviews in id order.
+func (db *DB) Reviews(ctx context.Context, proposalID int64) ([]*kakehashi.Review, error) {
+	return db.reviews(ctx, `WHERE r.proposal_id = $1`, proposalID)
+}
+
+func (db *DB) reviews(ctx context.Context, where string, args ...any) ([]*kakehashi.Review, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT r.id, r.proposal_id, r.reviewer_id, r.scores, r.created_at, r.updated_at FROM proposal_reviews r `+
+		where+` ORDER BY r.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read reviews: %w", err)
+	}
+	defer rows.Close()
+	out := []*kakehashi.Review{}
+	for rows.Next() {
+		var r kakehashi.Review
+		var scores string
+		if err := rows.Scan(&r.ID, &r.ProposalID, &r.ReviewerID, &scores, &r.CreatedAt, &r.UpdatedAt); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(scores), &r.Scores); err != nil {
+			return nil, fmt.Errorf("review %d: decode scores: %w", r.ID, err)
+		}
+		r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}
+
+// Ranking returns a call's submitted proposals ranked by weighted score.
+func (db *DB) Ranking(ctx context.Context, callID int64) ([]kakehashi.Ranked, error) {
+	c, err := db.Call(ctx, callID)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := db.listProposals(ctx, db.db, `SELECT `+proposalColumns+` FROM proposals p WHERE p.call_id = $1 AND p.status <> 'draft' ORDER BY p.id`, callID)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := db.reviews(ctx, `JOIN proposals p ON p.id = r.proposal_id WHERE p.call_id = $1`, callID)
+	if err != nil {
+		return nil, err
+	}
+	return kakehashi.Rank(c, ps, rs), nil
+}
+
+// CallStats counts a call's submitted proposals by the proposing
+// organization's country and kind, and by status.
+func (db *DB) CallStats(ctx context.Context, callID int64) (*kakehashi.CallStats, error) {
+	if _, err := db.Call(ctx, callID); err != nil {
+		return nil, err
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT o.country, o.kind, p.status, COUNT(*) FROM proposals p JOIN organizations o ON o.id = p.org_id
+		WHERE p.call_id = $1 AND p.status <> 'draft' GROUP BY o.country, o.kind, p.status`, callID)
+	if err != nil {
+		return nil, fmt.Errorf("count proposals: %w", err)
+	}
+	defer rows.Close()
+	s := &kakehashi.CallStats{ByCountry: map[string]int{}, ByKind: map[string]int{}, ByStatus: map[string]int{}}
+	for rows.Next() {
+		var country, kind, status string
+		var n int
+		if err := rows.Scan(&country, &kind, &status, &n); err != nil {
+			return nil, err
+		}
+		s.Proposals += n
+		s.ByCountry[country] += n
+		s.ByKind[kind] += n
+		s.ByStatus[status] += n
+	}
+	return s, rows.Err()
+}
