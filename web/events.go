@@ -1,9 +1,563 @@
 package web
 
-import "net/http"
+// Business-matching events and online fairs in the browser: the list of
+// events, one event's page (details; the registration form; for
+// participants suggestions, requests to send and to answer, and their
+// agenda; for organizers the participants, every request, the scheduler and
+// the schedule grid with its move form; for a fair its listings with view
+// counts), the agenda page and its iCalendar file. Access follows the JSON
+// API (httpapi/events.go): drafts are seen by their organizers only, and the
+// store enforces who may write what.
 
-// EventStore is what the business-matching event pages need from the store.
-type EventStore interface{}
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/httpapi"
+	"github.com/kakehashi/kakehashi/schedule"
+	"github.com/kakehashi/kakehashi/search"
+)
+
+// EventStore is what the event pages need from the store: Event, Events,
+// Register, Participants, CreateMeetingRequest, DecideMeetingRequest,
+// MeetingRequests, Meetings, SaveSchedule, MoveMeeting, MarkMeeting and
+// ListingViews of kakehashi.EventService.
+type EventStore interface {
+	kakehashi.EventService
+}
+
+// eventRanker is the part of the search engine the suggestions use.
+type eventRanker interface {
+	RankListing(l *kakehashi.Listing, k int, f search.Filter, viewer *kakehashi.User) []search.Ranked
+}
 
 // registerEvents adds the business-matching event pages.
-func (h *Handler) registerEvents(m *http.ServeMux) {}
+func (h *Handler) registerEvents(m *http.ServeMux) {
+	m.HandleFunc("GET /events", h.eventsPage)
+	m.HandleFunc("GET /events/{id}", h.eventPage)
+	m.HandleFunc("POST /events/{id}/register", h.eventRegister)
+	m.HandleFunc("POST /events/{id}/requests", h.eventRequest)
+	m.HandleFunc("POST /events/{id}/decide", h.eventDecide)
+	m.HandleFunc("POST /events/{id}/schedule", h.eventSchedule)
+	m.HandleFunc("POST /events/{id}/move", h.eventMove)
+	m.HandleFunc("POST /events/{id}/mark", h.eventMark)
+	m.HandleFunc("GET /events/{id}/agenda", h.eventAgenda)
+	m.HandleFunc("GET /events/{id}/agenda.ics", h.eventCalendar)
+}
+
+// visibleEvent loads the event of the path that the visitor may see.
+func (h *Handler) visibleEvent(r *http.Request) (*kakehashi.Event, error) {
+	id, err := h.pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	e, err := h.store.Event(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if !kakehashi.CanSeeEvent(kakehashi.UserFromContext(r.Context()), e) {
+		return nil, kakehashi.Errorf(kakehashi.ENOTFOUND, "event %d not found", id)
+	}
+	return e, nil
+}
+
+type eventsData struct{ Events []*kakehashi.Event }
+
+func (h *Handler) eventsPage(w http.ResponseWriter, r *http.Request) {
+	list, err := h.store.Events(r.Context(), kakehashi.UserFromContext(r.Context()))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "events", h.view(r, translate(langOf(r), "events.title"), &eventsData{Events: list}))
+}
+
+// slotRow is one slot of the schedule grid: a cell per table.
+type slotRow struct {
+	Slot  kakehashi.Slot
+	Cells []*meetingCell
+}
+
+// meetingCell is a meeting as the grid shows it.
+type meetingCell struct {
+	M        *kakehashi.Meeting
+	From, To string
+}
+
+// fairListing is an exhibited listing with its view count.
+type fairListing struct {
+	Listing *kakehashi.Listing
+	Views   int
+}
+
+// suggestionRow is a participant worth meeting.
+type suggestionRow struct {
+	P     *kakehashi.Participant
+	Score float64
+}
+
+type eventData struct {
+	Event        *kakehashi.Event
+	Slots        []kakehashi.Slot
+	Organizer    bool
+	CanRegister  bool
+	Me           *kakehashi.Participant
+	Participants []*kakehashi.Participant
+	Requests     []httpapi.RequestView
+	Suggestions  []suggestionRow
+	Grid         []slotRow
+	Unplaced     int
+	Fair         []fairListing
+	Notice       string
+	Errors       map[string]string
+	Form         map[string]string
+	// Checked are the slots ticked in the registration form.
+	Checked map[int]bool
+}
+
+// Name gives a participant's name by registration id.
+func (d *eventData) Name(id int64) string {
+	for _, p := range d.Participants {
+		if p.ID == id {
+			return p.Name
+		}
+	}
+	return ""
+}
+
+// Span formats a meeting time in the event's time zone, where the
+// participants are.
+func (v *view) Span(e *kakehashi.Event, start, end time.Time) string {
+	loc, err := time.LoadLocation(e.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return start.In(loc).Format("2006-01-02 15:04") + "–" + end.In(loc).Format("15:04")
+}
+
+// loadEvent gathers what the event page shows for the visitor.
+func (h *Handler) loadEvent(ctx context.Context, u *kakehashi.User, e *kakehashi.Event) (*eventData, error) {
+	d := &eventData{Event: e, Slots: e.Slots(), Organizer: u != nil && kakehashi.IsOrganizer(u, e), Errors: map[string]string{},
+		Form: map[string]string{}, Checked: map[int]bool{}}
+	ps, err := h.store.Participants(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	d.Participants = ps
+	for _, p := range ps {
+		if u != nil && p.UserID == u.ID {
+			d.Me = p
+		}
+	}
+	d.CanRegister = kakehashi.CanRegister(u, e) && d.Me == nil
+	if e.Online {
+		if d.Fair, err = h.fairListings(ctx, u, e, ps); err != nil {
+			return nil, err
+		}
+	}
+	if u == nil {
+		return d, nil
+	}
+	rs, err := h.store.MeetingRequests(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	d.Requests = httpapi.RequestViews(u, e, ps, rs)
+	if d.Me != nil {
+		d.Suggestions = h.eventSuggestions(ctx, u, d.Me, ps)
+	}
+	if d.Organizer {
+		ms, err := h.store.Meetings(ctx, e.ID)
+		if err != nil {
+			return nil, err
+		}
+		d.Grid = make([]slotRow, len(d.Slots))
+		for i, s := range d.Slots {
+			d.Grid[i] = slotRow{Slot: s, Cells: make([]*meetingCell, e.Tables)}
+		}
+		for _, m := range ms {
+			if m.Slot < len(d.Grid) && m.Table < e.Tables {
+				d.Grid[m.Slot].Cells[m.Table] = &meetingCell{M: m, From: d.Name(m.FromID), To: d.Name(m.ToID)}
+			}
+		}
+		for _, r := range rs {
+			if r.Status == kakehashi.RequestAccepted && !slices.ContainsFunc(ms, func(m *kakehashi.Meeting) bool { return m.RequestID == r.ID }) {
+				d.Unplaced++
+			}
+		}
+	}
+	return d, nil
+}
+
+// fairListings lists the listings a fair exhibits that u may see, most
+// viewed first.
+func (h *Handler) fairListings(ctx context.Context, u *kakehashi.User, e *kakehashi.Event, ps []*kakehashi.Participant) ([]fairListing, error) {
+	stats, err := h.store.ListingViews(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	views := map[int64]int{}
+	for _, s := range stats {
+		views[s.ListingID] = s.Views
+	}
+	var out []fairListing
+	for _, p := range ps {
+		for _, id := range p.ListingIDs {
+			l, err := h.store.Listing(ctx, id)
+			if kakehashi.ErrorCode(err) == kakehashi.ENOTFOUND {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			if kakehashi.CanSeeListing(u, l) {
+				out = append(out, fairListing{Listing: l, Views: views[id]})
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b fairListing) int { return b.Views - a.Views })
+	return out, nil
+}
+
+// eventSuggestions ranks the other participants for me, as the API does;
+// none without a search engine that ranks listings.
+func (h *Handler) eventSuggestions(ctx context.Context, u *kakehashi.User, me *kakehashi.Participant, ps []*kakehashi.Participant) []suggestionRow {
+	rk, ok := h.engine.(eventRanker)
+	if !ok {
+		return nil
+	}
+	score := map[int64]float64{}
+	for _, id := range me.ListingIDs {
+		l, err := h.store.Listing(ctx, id)
+		if err != nil {
+			continue
+		}
+		for _, hit := range rk.RankListing(l, 500, search.Filter{}, u) {
+			score[hit.ID] += hit.Score
+		}
+	}
+	var out []suggestionRow
+	for _, p := range ps {
+		if p.ID == me.ID {
+			continue
+		}
+		row := suggestionRow{P: p}
+		for _, id := range p.ListingIDs {
+			row.Score += score[id]
+		}
+		out = append(out, row)
+	}
+	slices.SortStableFunc(out, func(a, b suggestionRow) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		return int(a.P.ID - b.P.ID)
+	})
+	return out[:min(len(out), 10)]
+}
+
+// showEvent renders the event page with status, keeping d's form state.
+func (h *Handler) showEvent(w http.ResponseWriter, r *http.Request, status int, e *kakehashi.Event, keep func(*eventData)) {
+	d, err := h.loadEvent(r.Context(), kakehashi.UserFromContext(r.Context()), e)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if n := r.URL.Query().Get("done"); n != "" {
+		d.Notice = "events.done." + n
+		if _, ok := lookup(d.Notice); !ok {
+			d.Notice = ""
+		}
+	}
+	if keep != nil {
+		keep(d)
+	}
+	h.render(w, r, status, "event", h.view(r, e.Name, d))
+}
+
+func (h *Handler) eventPage(w http.ResponseWriter, r *http.Request) {
+	e, err := h.visibleEvent(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.showEvent(w, r, http.StatusOK, e, nil)
+}
+
+// back sends the browser to the event page with a notice.
+func back(w http.ResponseWriter, r *http.Request, e *kakehashi.Event, done string) {
+	http.Redirect(w, r, fmt.Sprintf("/events/%d?done=%s", e.ID, done), http.StatusSeeOther)
+}
+
+// formFailed re-renders the event page after a refused write: field errors
+// inline (422), a conflict as a form error (409), anything else as an
+// error page.
+func (h *Handler) formFailed(w http.ResponseWriter, r *http.Request, e *kakehashi.Event, form string, err error, keep func(*eventData)) {
+	status := http.StatusUnprocessableEntity
+	errs := pipelineErrors(langOf(r), err)
+	switch kakehashi.ErrorCode(err) {
+	case kakehashi.EINVALID:
+		if len(errs) == 0 {
+			errs["form"] = kakehashi.ErrorMessage(err)
+		}
+	case kakehashi.ECONFLICT:
+		status, errs = http.StatusConflict, map[string]string{"form": kakehashi.ErrorMessage(err)}
+	default:
+		h.fail(w, r, err)
+		return
+	}
+	h.showEvent(w, r, status, e, func(d *eventData) {
+		for k, v := range errs {
+			d.Errors[form+"."+k] = v
+		}
+		if keep != nil {
+			keep(d)
+		}
+	})
+}
+
+// writable loads the event of a form post by a signed-in user.
+func (h *Handler) writable(w http.ResponseWriter, r *http.Request) (*kakehashi.User, *kakehashi.Event) {
+	u := h.requireUser(w, r)
+	if u == nil {
+		return nil, nil
+	}
+	e, err := h.visibleEvent(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return nil, nil
+	}
+	return u, e
+}
+
+func (h *Handler) eventRegister(w http.ResponseWriter, r *http.Request) {
+	u, e := h.writable(w, r)
+	if e == nil {
+		return
+	}
+	p := &kakehashi.Participant{EventID: e.ID, Profile: strings.TrimSpace(r.PostFormValue("profile"))}
+	errs := map[string]string{}
+	for _, f := range strings.FieldsFunc(r.PostFormValue("listing_ids"), func(c rune) bool { return c == ',' || c == ' ' }) {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || n <= 0 {
+			errs["register.listing_ids"] = translate(langOf(r), "events.err.listing_ids")
+			continue
+		}
+		p.ListingIDs = append(p.ListingIDs, n)
+	}
+	r.ParseForm()
+	if r.PostForm.Get("all_slots") == "" {
+		p.Available = []int{}
+		for _, s := range r.PostForm["slot"] {
+			if n, err := strconv.Atoi(s); err == nil {
+				p.Available = append(p.Available, n)
+			}
+		}
+	}
+	keep := func(d *eventData) {
+		d.Form["profile"], d.Form["listing_ids"] = r.PostFormValue("profile"), r.PostFormValue("listing_ids")
+		for _, s := range p.Available {
+			d.Checked[s] = true
+		}
+		for k, v := range errs {
+			d.Errors[k] = v
+		}
+	}
+	if len(errs) > 0 {
+		h.showEvent(w, r, http.StatusUnprocessableEntity, e, keep)
+		return
+	}
+	if err := h.store.Register(r.Context(), p, u); err != nil {
+		h.formFailed(w, r, e, "register", err, keep)
+		return
+	}
+	back(w, r, e, "registered")
+}
+
+func (h *Handler) eventRequest(w http.ResponseWriter, r *http.Request) {
+	u, e := h.writable(w, r)
+	if e == nil {
+		return
+	}
+	ps, err := h.store.Participants(r.Context(), e.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var me *kakehashi.Participant
+	for _, p := range ps {
+		if p.UserID == u.ID {
+			me = p
+		}
+	}
+	if me == nil {
+		h.fail(w, r, kakehashi.Errorf(kakehashi.EFORBIDDEN, "register first"))
+		return
+	}
+	to, _ := strconv.ParseInt(r.PostFormValue("to_id"), 10, 64)
+	req := &kakehashi.MeetingRequest{FromID: me.ID, ToID: to, Reason: strings.TrimSpace(r.PostFormValue("reason"))}
+	if err := h.store.CreateMeetingRequest(r.Context(), req, u); err != nil {
+		h.formFailed(w, r, e, "request", err, func(d *eventData) {
+			d.Form["reason"], d.Form["to_id"] = r.PostFormValue("reason"), r.PostFormValue("to_id")
+		})
+		return
+	}
+	back(w, r, e, "requested")
+}
+
+func (h *Handler) eventDecide(w http.ResponseWriter, r *http.Request) {
+	u, e := h.writable(w, r)
+	if e == nil {
+		return
+	}
+	id, _ := strconv.ParseInt(r.PostFormValue("request_id"), 10, 64)
+	accept := r.PostFormValue("accept") == "1"
+	if _, err := h.store.DecideMeetingRequest(r.Context(), id, accept, u); err != nil {
+		h.formFailed(w, r, e, "decide", err, nil)
+		return
+	}
+	back(w, r, e, "decided")
+}
+
+func (h *Handler) eventSchedule(w http.ResponseWriter, r *http.Request) {
+	u, e := h.writable(w, r)
+	if e == nil {
+		return
+	}
+	if !kakehashi.IsOrganizer(u, e) {
+		h.fail(w, r, kakehashi.Errorf(kakehashi.EFORBIDDEN, "organizers only"))
+		return
+	}
+	if err := h.runSchedule(r.Context(), u, e); err != nil {
+		h.formFailed(w, r, e, "schedule", err, nil)
+		return
+	}
+	back(w, r, e, "scheduled")
+}
+
+// runSchedule solves and saves e's schedule with the schedule package's
+// glue, seeded with the event's id as the API does.
+func (h *Handler) runSchedule(ctx context.Context, u *kakehashi.User, e *kakehashi.Event) error {
+	ps, err := h.store.Participants(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	rs, err := h.store.MeetingRequests(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	ms, err := h.store.Meetings(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	plan, err := schedule.NewPlan(e, ps, rs, ms)
+	if err != nil {
+		return fmt.Errorf("plan event %d: %w", e.ID, err)
+	}
+	placed, _, err := plan.Run(ctx, schedule.Options{Seed: uint64(e.ID), Budget: 2 * time.Second})
+	if err != nil {
+		return fmt.Errorf("schedule event %d: %w", e.ID, err)
+	}
+	return h.store.SaveSchedule(ctx, e.ID, placed, u)
+}
+
+func (h *Handler) eventMove(w http.ResponseWriter, r *http.Request) {
+	u, e := h.writable(w, r)
+	if e == nil {
+		return
+	}
+	id, _ := strconv.ParseInt(r.PostFormValue("meeting_id"), 10, 64)
+	slot, err1 := strconv.Atoi(r.PostFormValue("slot"))
+	table, err2 := strconv.Atoi(r.PostFormValue("table"))
+	if err1 != nil || err2 != nil {
+		h.formFailed(w, r, e, "move", &kakehashi.Error{Code: kakehashi.EINVALID, Message: "invalid move",
+			Fields: []kakehashi.FieldError{{Field: "slot", Message: "slot or table is outside the event"}}}, nil)
+		return
+	}
+	// The form numbers tables from 1.
+	if _, err := h.store.MoveMeeting(r.Context(), id, slot, table-1, r.PostFormValue("pinned") != "", u); err != nil {
+		h.formFailed(w, r, e, "move", err, nil)
+		return
+	}
+	back(w, r, e, "moved")
+}
+
+func (h *Handler) eventMark(w http.ResponseWriter, r *http.Request) {
+	u, e := h.writable(w, r)
+	if e == nil {
+		return
+	}
+	id, _ := strconv.ParseInt(r.PostFormValue("meeting_id"), 10, 64)
+	if _, err := h.store.MarkMeeting(r.Context(), id, kakehashi.MeetingStatus(r.PostFormValue("status")), u); err != nil {
+		h.formFailed(w, r, e, "mark", err, nil)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/events/%d/agenda", e.ID), http.StatusSeeOther)
+}
+
+type agendaData struct {
+	Event *kakehashi.Event
+	Items []httpapi.AgendaItem
+}
+
+// myAgenda loads the visitor's agenda at the event of the path.
+func (h *Handler) myAgenda(w http.ResponseWriter, r *http.Request) (*kakehashi.Event, []httpapi.AgendaItem) {
+	u := h.requireUser(w, r)
+	if u == nil {
+		return nil, nil
+	}
+	e, err := h.visibleEvent(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return nil, nil
+	}
+	ctx := r.Context()
+	ps, err1 := h.store.Participants(ctx, e.ID)
+	rs, err2 := h.store.MeetingRequests(ctx, e.ID)
+	ms, err3 := h.store.Meetings(ctx, e.ID)
+	for _, err := range []error{err1, err2, err3} {
+		if err != nil {
+			h.fail(w, r, err)
+			return nil, nil
+		}
+	}
+	for _, p := range ps {
+		if p.UserID == u.ID {
+			return e, httpapi.Agenda(u, e, p, ps, rs, ms)
+		}
+	}
+	return e, nil
+}
+
+func (h *Handler) eventAgenda(w http.ResponseWriter, r *http.Request) {
+	e, items := h.myAgenda(w, r)
+	if e == nil {
+		return
+	}
+	h.render(w, r, http.StatusOK, "event_agenda", h.view(r, translate(langOf(r), "events.agenda"), &agendaData{Event: e, Items: items}))
+}
+
+func (h *Handler) eventCalendar(w http.ResponseWriter, r *http.Request) {
+	e, items := h.myAgenda(w, r)
+	if e == nil {
+		return
+	}
+	var b bytes.Buffer
+	if err := httpapi.WriteCalendar(&b, e.Name, h.now(), httpapi.AgendaCalendar(e, items)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="event-%d-agenda.ics"`, e.ID))
+	w.Write(b.Bytes())
+}

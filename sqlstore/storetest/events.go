@@ -15,6 +15,7 @@ var eventTests = []struct {
 	{"EventLifecycle", testEventLifecycle},
 	{"EventScheduleClashes", testEventScheduleClashes},
 	{"FairViewsUniquePerDay", testFairViewsUniquePerDay},
+	{"IntroduceMeeting", testIntroduceMeeting},
 }
 
 // testEvent returns a valid open two-day event of orgID.
