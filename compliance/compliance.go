@@ -164,37 +164,64 @@ func (s *Service) current(ctx context.Context, o *kakehashi.Organization, actor 
 	return s.Screen(ctx, o, actor)
 }
 
-// CreateIntroduction records an interest, after the export-control gate:
-// when it would connect organizations in two countries over a controlled
-// listing (or the policy screens every cross-border interest), the foreign
-// party must be clear; a potential match puts the interest on hold for a
-// coordinator's decision. The pages and the API both create interests
-// through it.
+// holdFor decides the hold of an introduction: when it would connect
+// organizations in two countries over a controlled listing (or the policy
+// screens every cross-border interest), the requesting organization must
+// have a clear, current screening; a potential match holds it for a
+// coordinator's decision.
+func (s *Service) holdFor(ctx context.Context, in *kakehashi.Introduction) (string, error) {
+	if in.RequesterOrgID == 0 {
+		return "", nil
+	}
+	l, err := s.db.Listing(ctx, in.ListingID)
+	if err != nil {
+		return "", err
+	}
+	owner, err := s.db.Organization(ctx, l.OrgID)
+	if err != nil {
+		return "", err
+	}
+	requester, err := s.db.Organization(ctx, in.RequesterOrgID)
+	if err != nil {
+		return "", err
+	}
+	if !kakehashi.NeedsScreening(l, owner, requester, s.screenAll) {
+		return "", nil
+	}
+	r, err := s.current(ctx, requester, kakehashi.SystemActor("screening"))
+	if err != nil {
+		return "", fmt.Errorf("screen %s: %w", requester.Name, err)
+	}
+	if r.Clear() {
+		return "", nil
+	}
+	return kakehashi.HoldScreening, nil
+}
+
+// CreateIntroduction records an interest behind the export-control gate.
+// The pages and the API both create interests through it.
 func (s *Service) CreateIntroduction(ctx context.Context, in *kakehashi.Introduction, actor *kakehashi.User) error {
 	l, err := s.db.Listing(ctx, in.ListingID)
 	if err != nil {
 		return err
 	}
-	if in.RequesterOrgID != 0 && kakehashi.CanSeeListing(actor, l) {
-		owner, err := s.db.Organization(ctx, l.OrgID)
-		if err != nil {
+	if kakehashi.CanSeeListing(actor, l) {
+		if in.Hold, err = s.holdFor(ctx, in); err != nil {
 			return err
-		}
-		requester, err := s.db.Organization(ctx, in.RequesterOrgID)
-		if err != nil {
-			return err
-		}
-		if kakehashi.NeedsScreening(l, owner, requester, s.screenAll) {
-			r, err := s.current(ctx, requester, kakehashi.SystemActor("screening"))
-			if err != nil {
-				return fmt.Errorf("screen %s: %w", requester.Name, err)
-			}
-			if !r.Clear() {
-				in.Hold = kakehashi.HoldScreening
-			}
 		}
 	}
 	return s.db.CreateIntroduction(ctx, in, actor)
+}
+
+// ApplyGate puts an introduction that was opened elsewhere (from a held
+// event meeting) on hold when the gate requires it.
+func (s *Service) ApplyGate(ctx context.Context, in *kakehashi.Introduction) error {
+	hold, err := s.holdFor(ctx, in)
+	if err != nil || hold == "" {
+		return err
+	}
+	in.Hold = hold
+	return s.db.HoldIntroduction(ctx, in.ID, hold, kakehashi.SystemActor("screening"))
 }
 
 // LoadReport says what loading a list version did.

@@ -14,6 +14,8 @@ import (
 type Screening interface {
 	// CreateIntroduction records an interest behind the export-control gate.
 	CreateIntroduction(ctx context.Context, in *kakehashi.Introduction, actor *kakehashi.User) error
+	// ApplyGate holds an introduction opened elsewhere when the gate requires it.
+	ApplyGate(ctx context.Context, in *kakehashi.Introduction) error
 	Check(ctx context.Context, name, country string, limit int) []screening.Hit
 	Screen(ctx context.Context, o *kakehashi.Organization, actor *kakehashi.User) (*kakehashi.ScreeningResult, error)
 }

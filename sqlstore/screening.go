@@ -256,3 +256,18 @@ func (db *DB) DecideScreening(ctx context.Context, orgID int64, d kakehashi.Scre
 	})
 	return out, err
 }
+
+// HoldIntroduction puts an open introduction that has not been accepted on
+// hold.
+func (db *DB) HoldIntroduction(ctx context.Context, id int64, hold string, actor *kakehashi.User) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE introductions SET hold = $1 WHERE id = $2 AND stage = 'interest'`, hold, id)
+		if err != nil {
+			return fmt.Errorf("hold introduction %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return kakehashi.Errorf(kakehashi.ECONFLICT, "introduction %d is past the interest stage", id)
+		}
+		return db.audit(ctx, tx, actor, "introduction.hold", "introduction", id, map[string]any{"hold": hold})
+	})
+}
