@@ -14,9 +14,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,6 +25,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/schedule"
 	"github.com/kakehashi/kakehashi/search"
 )
@@ -49,10 +47,6 @@ type EventStore interface {
 type listingRanker interface {
 	RankListing(l *kakehashi.Listing, k int, f search.Filter, viewer *kakehashi.User) []search.Ranked
 }
-
-// fairViewsSecret names the server secret that keys the fair visitors'
-// hashes.
-const fairViewsSecret = "fair-views"
 
 // EventView is an event as the API shows it: with its meeting slots (their
 // indexes are what availability and meetings refer to) and whether the
@@ -1045,16 +1039,6 @@ func foldICS(s string) string {
 	return b.String()
 }
 
-// VisitorHash identifies a fair visitor for one day without storing who
-// they are: HMAC-SHA256 under the server secret of address, user agent and
-// day. The next day the same visitor hashes differently, so visits cannot
-// be followed across days either.
-func VisitorHash(secret []byte, ip, userAgent, day string) string {
-	m := hmac.New(sha256.New, secret)
-	io.WriteString(m, ip+"|"+userAgent+"|"+day)
-	return hex.EncodeToString(m.Sum(nil))
-}
-
 // countView records a view of listingID at fair e by the visitor at ip with
 // userAgent, once per day (UTC).
 func (s *Server) countView(ctx context.Context, e *kakehashi.Event, listingID int64, ip, userAgent string) (bool, error) {
@@ -1068,12 +1052,12 @@ func (s *Server) countView(ctx context.Context, e *kakehashi.Event, listingID in
 	if !slices.ContainsFunc(ps, func(p *kakehashi.Participant) bool { return slices.Contains(p.ListingIDs, listingID) }) {
 		return false, huma.Error422UnprocessableEntity("invalid view", &huma.ErrorDetail{Location: "body.listing_id", Message: "is not exhibited at this fair", Value: listingID})
 	}
-	secret, err := s.store.Secret(ctx, fairViewsSecret)
+	secret, err := s.store.Secret(ctx, auth.FairViewsSecret)
 	if err != nil {
 		return false, s.apiError(ctx, err)
 	}
-	day := s.now().UTC().Format(time.DateOnly)
-	counted, err := s.store.RecordListingView(ctx, e.ID, listingID, day, VisitorHash(secret, ip, userAgent, day))
+	day := auth.VisitorDay(s.now())
+	counted, err := s.store.RecordListingView(ctx, e.ID, listingID, day, auth.VisitorHash(secret, ip, userAgent, day))
 	if err != nil {
 		return false, s.apiError(ctx, err)
 	}

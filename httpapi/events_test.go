@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/httpapi"
 )
 
@@ -244,7 +245,7 @@ func TestFairViewsCountedOncePerVisitorAndDay(t *testing.T) {
 	// Not a fair.
 	ev := e.event(e.own.ID, kakehashi.EventOpen, false)
 	e.do("POST", fmt.Sprintf("/events/%d/views", ev.ID), map[string]any{"listing_id": l.ID}).wantProblem(t, s409)
-	if h1, h2 := httpapi.VisitorHash([]byte("k"), "1.2.3.4", "ua", "2027-02-03"), httpapi.VisitorHash([]byte("k"), "1.2.3.4", "ua", "2027-02-04"); h1 == h2 || len(h1) != 64 {
+	if h1, h2 := auth.VisitorHash([]byte("k"), "1.2.3.4", "ua", "2027-02-03"), auth.VisitorHash([]byte("k"), "1.2.3.4", "ua", "2027-02-04"); h1 == h2 || len(h1) != 64 {
 		t.Errorf("visitor hashes %s %s: want 64 hex digits, different per day", h1, h2)
 	}
 }

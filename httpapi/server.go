@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
 	"path"
 	"reflect"
@@ -209,7 +208,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			level = slog.LevelError
 		}
 		s.log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", rec.status), slog.Duration("duration", d), slog.String("remote", clientIP(r)))
+			slog.Int("status", rec.status), slog.Duration("duration", d), slog.String("remote", auth.ClientIP(r)))
 	})
 }
 
@@ -243,7 +242,7 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 // session cookie just means an anonymous visitor.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), requestIPKey{}, clientIP(r))
+		ctx := context.WithValue(r.Context(), requestIPKey{}, auth.ClientIP(r))
 		r = r.WithContext(ctx)
 		if h := r.Header.Get("Authorization"); h != "" {
 			token, ok := strings.CutPrefix(h, "Bearer ")
@@ -280,14 +279,6 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 func (s *Server) sessionCookie(value string, maxAge int) *http.Cookie {
 	return &http.Cookie{Name: SessionCookie, Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode}
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // statusOf maps a domain error to an HTTP status and a safe message.

@@ -32,6 +32,8 @@ func (h *Handler) registerCalls(m *http.ServeMux) {
 	m.HandleFunc("GET /calls/new", h.newCall)
 	m.HandleFunc("POST /calls/new", h.createCall)
 	m.HandleFunc("GET /calls/{id}", h.callPage)
+	m.HandleFunc("GET /calls/{id}/edit", h.editCallForm)
+	m.HandleFunc("POST /calls/{id}/edit", h.editCall)
 	m.HandleFunc("GET /calls/{id}/propose", h.proposeForm)
 	m.HandleFunc("POST /calls/{id}/propose", h.propose)
 	m.HandleFunc("GET /proposals/{id}", h.proposalPage)
@@ -109,6 +111,7 @@ type callData struct {
 	Eligible bool
 	Why      string
 	Saved    bool
+	Edited   bool
 }
 
 func (h *Handler) callPage(w http.ResponseWriter, r *http.Request) {
@@ -125,7 +128,7 @@ func (h *Handler) callPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := callData{C: c, Open: c.Open(h.now()), IsOwner: kakehashi.CanManageCall(u, c), Orgs: map[int64]*kakehashi.Organization{},
-		Saved: r.URL.Query().Get("saved") == "1"}
+		Saved: r.URL.Query().Get("saved") == "1", Edited: r.URL.Query().Get("edited") == "1"}
 	orgs := h.orgCache(r)
 	d.Org = orgs(c.OrgID)
 	if m, err := h.engine.Match(ctx, c.ListingID, u, search.MatchOptions{Limit: 8, Now: h.now()}); err == nil {
@@ -169,6 +172,9 @@ type callFormData struct {
 	Orgs                                 []*kakehashi.Organization
 	Date, Time, Budget, Countries, Crits string
 	Errors                               map[string]string
+	// Locked says the criteria can no longer change: proposals have been
+	// scored against them (editing only).
+	Locked bool
 }
 
 // Kinds lists the organization kinds a call may be open to.
@@ -180,10 +186,14 @@ func (d *callFormData) HasKind(k kakehashi.OrgKind) bool {
 }
 
 func (h *Handler) callFormView(r *http.Request, d *callFormData) *view {
-	if u := kakehashi.UserFromContext(r.Context()); u.IsStaff() && d.Orgs == nil {
+	if u := kakehashi.UserFromContext(r.Context()); u.IsStaff() && d.Orgs == nil && d.C.ID == 0 {
 		d.Orgs, _ = h.store.Organizations(r.Context(), kakehashi.OrganizationFilter{Limit: 1000})
 	}
-	return h.view(r, translate(langOf(r), "call.new.title"), d)
+	title := "call.new.title"
+	if d.C.ID != 0 {
+		title = "call.edit.title"
+	}
+	return h.view(r, translate(langOf(r), title), d)
 }
 
 func (h *Handler) newCall(w http.ResponseWriter, r *http.Request) {
@@ -282,6 +292,108 @@ func (h *Handler) createCall(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.render(w, r, http.StatusUnprocessableEntity, "call_form", h.callFormView(r, d))
+}
+
+// ---- Editing a call ------------------------------------------------------------
+
+// ownedCall loads the call of the path for its organization and staff:
+// 404 when there is none, 403 for anyone else, as the API.
+func (h *Handler) ownedCall(w http.ResponseWriter, r *http.Request) (*kakehashi.User, *kakehashi.Call) {
+	u := h.requireUser(w, r)
+	if u == nil {
+		return nil, nil
+	}
+	id, err := h.pathID(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return nil, nil
+	}
+	c, err := h.store.Call(r.Context(), id)
+	if err == nil && !kakehashi.CanManageCall(u, c) {
+		err = kakehashi.Errorf(kakehashi.EFORBIDDEN, "only the call's organization and coordinators change it")
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return nil, nil
+	}
+	return u, c
+}
+
+// criteriaLocked reports whether a proposal to c has been scored: then, as
+// the store enforces, the criteria stay as they are.
+func (h *Handler) criteriaLocked(r *http.Request, c *kakehashi.Call) (bool, error) {
+	rk, err := h.store.Ranking(r.Context(), c.ID)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(rk, func(x kakehashi.Ranked) bool { return x.Reviews > 0 }), nil
+}
+
+// formatCriteria writes criteria one a line, "Name: weight", as the form reads them.
+func formatCriteria(cs []kakehashi.Criterion) string {
+	lines := make([]string, len(cs))
+	for i, c := range cs {
+		lines[i] = c.Name + ": " + strconv.FormatFloat(c.Weight, 'f', -1, 64)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (h *Handler) editCallForm(w http.ResponseWriter, r *http.Request) {
+	_, c := h.ownedCall(w, r)
+	if c == nil {
+		return
+	}
+	locked, err := h.criteriaLocked(r, c)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	dl := c.DeadlineLocal()
+	d := &callFormData{C: c, Date: dl.Format(time.DateOnly), Time: dl.Format("15:04"), Budget: formatAmount(c.Budget, c.Currency),
+		Countries: strings.Join(c.EligibleCountries, ", "), Crits: formatCriteria(c.Criteria), Locked: locked}
+	h.render(w, r, http.StatusOK, "call_form", h.callFormView(r, d))
+}
+
+func (h *Handler) editCall(w http.ResponseWriter, r *http.Request) {
+	u, stored := h.ownedCall(w, r)
+	if stored == nil {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, kakehashi.Errorf(kakehashi.EINVALID, "unreadable form"))
+		return
+	}
+	locked, err := h.criteriaLocked(r, stored)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	c := &kakehashi.Call{ID: stored.ID, OrgID: stored.OrgID, ListingID: stored.ListingID}
+	d := &callFormData{C: c, Locked: locked}
+	p := callForm(r, c, d)
+	c.Normalize()
+	status := http.StatusUnprocessableEntity
+	if d.Errors = fieldErrors(langOf(r), p.Err("call"), c.Validate()); len(d.Errors) == 0 {
+		err := h.store.UpdateCall(r.Context(), c, u)
+		switch kakehashi.ErrorCode(err) {
+		case "":
+			http.Redirect(w, r, "/calls/"+strconv.FormatInt(c.ID, 10)+"?edited=1", http.StatusSeeOther)
+			return
+		case kakehashi.EINVALID:
+			d.Errors = fieldErrors(langOf(r), err)
+		case kakehashi.ECONFLICT:
+			// The criteria are fixed once proposals have been scored.
+			status, d.Locked = http.StatusConflict, true
+			d.Errors = map[string]string{"criteria": translate(langOf(r), "call.form.criteria.locked")}
+		default:
+			h.fail(w, r, err)
+			return
+		}
+		if len(d.Errors) == 0 {
+			d.Errors = map[string]string{"form": kakehashi.ErrorMessage(err)}
+		}
+	}
+	h.render(w, r, status, "call_form", h.callFormView(r, d))
 }
 
 // ---- Proposals ---------------------------------------------------------------

@@ -134,6 +134,30 @@ func TestCallFlowInBrowserPages(t *testing.T) {
 	get(t, startup, callURL).want(t, http.StatusOK, "not eligible")
 	get(t, uni, callURL).want(t, http.StatusOK, "/calls/"+strconv.FormatInt(callID, 10)+"/propose")
 
+	// The owner edits the call from its page; others may not.
+	get(t, owner, callURL).want(t, http.StatusOK, `href="/calls/`+strconv.FormatInt(callID, 10)+`/edit"`)
+	if r := get(t, uni, callURL); strings.Contains(r.body, "/edit") {
+		t.Errorf("a proposer is offered to edit the call")
+	}
+	get(t, owner, callURL+"/edit").want(t, http.StatusOK, "Feasibility: 3\nImpact: 1", `value="2099-03-31"`, `value="17:00"`, "30,000,000", "Save changes")
+	get(t, owner, callURL+"/edit", "ja").want(t, http.StatusOK, "公募を編集する")
+	get(t, uni, callURL+"/edit").want(t, http.StatusForbidden)
+	post(t, uni, callURL+"/edit", form).want(t, http.StatusForbidden)
+	get(t, anon, callURL+"/edit").want(t, http.StatusSeeOther)
+	get(t, owner, base+"/calls/999999/edit").want(t, http.StatusNotFound)
+	form.Set("time_zone", "Mars/Base")
+	post(t, owner, callURL+"/edit", form).want(t, http.StatusUnprocessableEntity, `id="err-time_zone"`)
+	form.Set("time_zone", "Asia/Tokyo")
+	form.Set("budget", "35,000,000")
+	r = post(t, owner, callURL+"/edit", form)
+	if r.status != http.StatusSeeOther || !strings.HasSuffix(r.location, "?edited=1") {
+		t.Fatalf("edit call: %d %q\n%.2000s", r.status, r.location, r.body)
+	}
+	get(t, owner, base+r.location).want(t, http.StatusOK, "The call was updated.")
+	if c, _ := db.Call(ctx, callID); c.Budget != 35_000_000 || c.OrgID != call.OrgID || c.ListingID != call.ListingID {
+		t.Fatalf("edited call %+v", c)
+	}
+
 	proposal := url.Values{"summary": {"A sulfide electrolyte that keeps 90% capacity at -20 °C."}, "approach": {"Pilot cells, then a bus pack."},
 		"team": {"Two professors, three postdocs."}, "trl": {"9"}, "budget_requested": {"20,000,000"}, "action": {"save"}}
 	post(t, uni, callURL+"/propose", proposal).want(t, http.StatusUnprocessableEntity, `id="err-trl"`)
@@ -169,6 +193,16 @@ func TestCallFlowInBrowserPages(t *testing.T) {
 		want(t, http.StatusSeeOther)
 	// (3×8 + 1×4) / 4 = 7.
 	get(t, owner, callURL).want(t, http.StatusOK, "7.00")
+	// Scored: the criteria are locked, the rest still changes.
+	get(t, owner, callURL+"/edit").want(t, http.StatusOK, "readonly", "can no longer change")
+	form.Set("criteria", "Feasibility: 1\nImpact: 1")
+	post(t, owner, callURL+"/edit", form).want(t, http.StatusConflict, `id="err-criteria"`)
+	form.Set("criteria", "Feasibility: 3\nImpact: 1")
+	form.Set("ip_terms", "Shared.")
+	post(t, owner, callURL+"/edit", form).want(t, http.StatusSeeOther)
+	if c, _ := db.Call(ctx, callID); c.IPTerms != "Shared." || c.Criteria[0].Weight != 3 {
+		t.Fatalf("call after editing a scored call %+v", c)
+	}
 	post(t, owner, pURL+"/stage", url.Values{"to": {"finalist"}}).want(t, http.StatusSeeOther)
 	post(t, owner, pURL+"/stage", url.Values{"to": {"adopted"}}).want(t, http.StatusUnprocessableEntity, `id="err-feedback"`)
 	post(t, owner, pURL+"/stage", url.Values{"to": {"adopted"}, "feedback": {"Best low-temperature data of all proposals."}}).want(t, http.StatusSeeOther)

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/httpapi"
 	"github.com/kakehashi/kakehashi/schedule"
 	"github.com/kakehashi/kakehashi/search"
@@ -31,6 +32,9 @@ import (
 // ListingViews of kakehashi.EventService.
 type EventStore interface {
 	kakehashi.EventService
+	// IntroduceMeeting opens the introduction of a held meeting and links
+	// it, in one transaction (sqlstore/events_intro.go).
+	IntroduceMeeting(ctx context.Context, meetingID int64, in *kakehashi.Introduction, actor *kakehashi.User) error
 }
 
 // eventRanker is the part of the search engine the suggestions use.
@@ -41,7 +45,13 @@ type eventRanker interface {
 // registerEvents adds the business-matching event pages.
 func (h *Handler) registerEvents(m *http.ServeMux) {
 	m.HandleFunc("GET /events", h.eventsPage)
+	m.HandleFunc("GET /events/new", h.newEvent)
+	m.HandleFunc("POST /events/new", h.createEvent)
 	m.HandleFunc("GET /events/{id}", h.eventPage)
+	m.HandleFunc("GET /events/{id}/edit", h.editEvent)
+	m.HandleFunc("POST /events/{id}/edit", h.updateEvent)
+	m.HandleFunc("POST /events/{id}/introduce", h.eventIntroduce)
+	m.HandleFunc("GET /events/{id}/visit/{listing}", h.eventVisit)
 	m.HandleFunc("POST /events/{id}/register", h.eventRegister)
 	m.HandleFunc("POST /events/{id}/requests", h.eventRequest)
 	m.HandleFunc("POST /events/{id}/decide", h.eventDecide)
@@ -68,15 +78,22 @@ func (h *Handler) visibleEvent(r *http.Request) (*kakehashi.Event, error) {
 	return e, nil
 }
 
-type eventsData struct{ Events []*kakehashi.Event }
+type eventsData struct {
+	Events []*kakehashi.Event
+	// CanCreate says whether the visitor may organize events: a member of
+	// an organization, or staff.
+	CanCreate bool
+}
 
 func (h *Handler) eventsPage(w http.ResponseWriter, r *http.Request) {
-	list, err := h.store.Events(r.Context(), kakehashi.UserFromContext(r.Context()))
+	u := kakehashi.UserFromContext(r.Context())
+	list, err := h.store.Events(r.Context(), u)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "events", h.view(r, translate(langOf(r), "events.title"), &eventsData{Events: list}))
+	d := &eventsData{Events: list, CanCreate: u != nil && (u.IsStaff() || u.OrgID != 0 && kakehashi.CanCreateEventFor(u, u.OrgID))}
+	h.render(w, r, http.StatusOK, "events", h.view(r, translate(langOf(r), "events.title"), d))
 }
 
 // slotRow is one slot of the schedule grid: a cell per table.
@@ -508,6 +525,9 @@ func (h *Handler) eventMark(w http.ResponseWriter, r *http.Request) {
 type agendaData struct {
 	Event *kakehashi.Event
 	Items []httpapi.AgendaItem
+	// Failed is the meeting whose introduction was refused, Error why.
+	Failed int64
+	Error  string
 }
 
 // myAgenda loads the visitor's agenda at the event of the path.
@@ -560,4 +580,294 @@ func (h *Handler) eventCalendar(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="event-%d-agenda.ics"`, e.ID))
 	w.Write(b.Bytes())
+}
+
+// ---- Creating and editing an event ------------------------------------------
+
+type eventFormData struct {
+	E      *kakehashi.Event
+	Orgs   []*kakehashi.Organization
+	Breaks string
+	// Minutes and Tables are the numbers as typed.
+	Minutes, Tables string
+	Errors          map[string]string
+}
+
+// Statuses lists the event statuses for the form.
+func (d *eventFormData) Statuses() []kakehashi.EventStatus {
+	return []kakehashi.EventStatus{kakehashi.EventDraft, kakehashi.EventOpen, kakehashi.EventClosed}
+}
+
+func (h *Handler) eventFormView(r *http.Request, d *eventFormData) *view {
+	if d.Errors == nil {
+		d.Errors = map[string]string{}
+	}
+	title := "events.new.title"
+	if d.E.ID != 0 {
+		title = "events.edit.title"
+	} else if u := kakehashi.UserFromContext(r.Context()); u.IsStaff() && d.Orgs == nil {
+		d.Orgs, _ = h.store.Organizations(r.Context(), kakehashi.OrganizationFilter{Limit: 1000})
+	}
+	return h.view(r, translate(langOf(r), title), d)
+}
+
+// formatBreaks writes breaks one a line, "12:00-13:00".
+func formatBreaks(bs []kakehashi.Break) string {
+	lines := make([]string, len(bs))
+	for i, b := range bs {
+		lines[i] = b.Start + "-" + b.End
+	}
+	return strings.Join(lines, "\n")
+}
+
+// eventForm reads the posted event form into e, reporting what cannot be
+// read; the domain's Validate judges the rest.
+func eventForm(r *http.Request, e *kakehashi.Event, d *eventFormData) *kakehashi.Problems {
+	var p kakehashi.Problems
+	f := r.PostForm
+	e.Name, e.Description, e.Venue, e.TimeZone = f.Get("name"), f.Get("description"), f.Get("venue"), f.Get("time_zone")
+	e.Status, e.Online = kakehashi.EventStatus(f.Get("status")), f.Get("online") != ""
+	e.StartDate, e.EndDate = strings.TrimSpace(f.Get("start_date")), strings.TrimSpace(f.Get("end_date"))
+	e.DayStart, e.DayEnd = strings.TrimSpace(f.Get("day_start")), strings.TrimSpace(f.Get("day_end"))
+	d.Breaks, d.Minutes, d.Tables = f.Get("breaks"), f.Get("meeting_minutes"), f.Get("tables")
+	e.Breaks = []kakehashi.Break{}
+	for i, line := range strings.Split(d.Breaks, "\n") {
+		line = strings.TrimSpace(strings.ReplaceAll(line, "–", "-"))
+		if line == "" {
+			continue
+		}
+		a, b, ok := strings.Cut(line, "-")
+		if !ok {
+			p.Add("breaks", "line %d: must be a start and a later end, HH:MM", i+1)
+			continue
+		}
+		e.Breaks = append(e.Breaks, kakehashi.Break{Start: strings.TrimSpace(a), End: strings.TrimSpace(b)})
+	}
+	for _, pair := range []struct {
+		name, text string
+		dst        *int
+	}{{"meeting_minutes", d.Minutes, &e.MeetingMinutes}, {"tables", d.Tables, &e.Tables}} {
+		n, err := strconv.Atoi(strings.TrimSpace(pair.text))
+		if err != nil {
+			p.Add(pair.name, "%q is not a number", pair.text)
+		}
+		*pair.dst = n
+	}
+	return &p
+}
+
+func (h *Handler) newEvent(w http.ResponseWriter, r *http.Request) {
+	u := h.requireUser(w, r)
+	if u == nil {
+		return
+	}
+	zone := "Asia/Tokyo"
+	if langOf(r) == langEN {
+		zone = "UTC"
+	}
+	e := &kakehashi.Event{OrgID: u.OrgID, Status: kakehashi.EventDraft, TimeZone: zone, DayStart: "09:00", DayEnd: "17:00",
+		MeetingMinutes: 30, Tables: 10}
+	d := &eventFormData{E: e, Breaks: "12:00-13:00", Minutes: "30", Tables: "10"}
+	h.render(w, r, http.StatusOK, "event_form", h.eventFormView(r, d))
+}
+
+func (h *Handler) createEvent(w http.ResponseWriter, r *http.Request) {
+	u := h.requireUser(w, r)
+	if u == nil {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, kakehashi.Errorf(kakehashi.EINVALID, "unreadable form"))
+		return
+	}
+	e := &kakehashi.Event{OrgID: ownerFor(r, u)}
+	// As the API: organizers are members of the organization, and staff.
+	if e.OrgID != 0 && !kakehashi.CanCreateEventFor(u, e.OrgID) {
+		h.fail(w, r, kakehashi.Errorf(kakehashi.EFORBIDDEN, "you may not organize events for organization %d", e.OrgID))
+		return
+	}
+	d := &eventFormData{E: e}
+	h.saveEvent(w, r, u, d, eventForm(r, e, d), h.store.CreateEvent)
+}
+
+// saveEvent validates the posted event and stores it with save, or renders
+// the form again with its errors inline.
+func (h *Handler) saveEvent(w http.ResponseWriter, r *http.Request, u *kakehashi.User, d *eventFormData, p *kakehashi.Problems,
+	save func(ctx context.Context, e *kakehashi.Event, actor *kakehashi.User) error) {
+	lang := langOf(r)
+	e := d.E
+	e.Normalize()
+	if d.Errors = fieldErrors(lang, p.Err("event"), e.Validate()); len(d.Errors) == 0 {
+		err := save(r.Context(), e, u)
+		if err == nil {
+			http.Redirect(w, r, fmt.Sprintf("/events/%d?done=saved", e.ID), http.StatusSeeOther)
+			return
+		}
+		if kakehashi.ErrorCode(err) != kakehashi.EINVALID {
+			h.fail(w, r, err)
+			return
+		}
+		if d.Errors = fieldErrors(lang, err); len(d.Errors) == 0 {
+			d.Errors = map[string]string{"form": kakehashi.ErrorMessage(err)}
+		}
+	}
+	h.render(w, r, http.StatusUnprocessableEntity, "event_form", h.eventFormView(r, d))
+}
+
+// organizedEvent loads the event of the path for one of its organizers:
+// 404 when the visitor may not see it, 403 when they may but do not run it,
+// as the API.
+func (h *Handler) organizedEvent(w http.ResponseWriter, r *http.Request) (*kakehashi.User, *kakehashi.Event) {
+	u, e := h.writable(w, r)
+	if e == nil {
+		return nil, nil
+	}
+	if !kakehashi.IsOrganizer(u, e) {
+		h.fail(w, r, kakehashi.Errorf(kakehashi.EFORBIDDEN, "only the organizers of event %d may change it", e.ID))
+		return nil, nil
+	}
+	return u, e
+}
+
+func (h *Handler) editEvent(w http.ResponseWriter, r *http.Request) {
+	_, e := h.organizedEvent(w, r)
+	if e == nil {
+		return
+	}
+	d := &eventFormData{E: e, Breaks: formatBreaks(e.Breaks), Minutes: strconv.Itoa(e.MeetingMinutes), Tables: strconv.Itoa(e.Tables)}
+	h.render(w, r, http.StatusOK, "event_form", h.eventFormView(r, d))
+}
+
+func (h *Handler) updateEvent(w http.ResponseWriter, r *http.Request) {
+	u, e := h.organizedEvent(w, r)
+	if e == nil {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, kakehashi.Errorf(kakehashi.EINVALID, "unreadable form"))
+		return
+	}
+	d := &eventFormData{E: e}
+	h.saveEvent(w, r, u, d, eventForm(r, e, d), h.store.UpdateEvent)
+}
+
+// ---- An introduction from a held meeting -----------------------------------
+
+// SetGate applies the export-control gate (compliance.Service.ApplyGate)
+// to the introductions that held meetings open, as the API does; without
+// it they are recorded as they are.
+func (h *Handler) SetGate(apply func(ctx context.Context, in *kakehashi.Introduction) error) {
+	h.gate = apply
+}
+
+// introduceError says why a meeting opened no introduction, in the reader's
+// language.
+func introduceError(lang string, err error) string {
+	switch kakehashi.ErrorCode(err) {
+	case kakehashi.EINVALID:
+		return translate(lang, "events.intro.err.nolisting")
+	case kakehashi.ECONFLICT:
+		if strings.Contains(kakehashi.ErrorMessage(err), "already") {
+			return translate(lang, "events.intro.err.already")
+		}
+		return translate(lang, "events.intro.err.notheld")
+	}
+	return kakehashi.ErrorMessage(err)
+}
+
+// eventIntroduce opens the introduction of a held meeting of the event:
+// the two participants and the organizers (the store checks), then applies
+// the gate and shows the introduction. A refusal (422 no listing, 409 not
+// held or already opened) shows inline, on the agenda or, for organizers
+// posting from the event page (back=event), on the event page.
+func (h *Handler) eventIntroduce(w http.ResponseWriter, r *http.Request) {
+	u, e := h.writable(w, r)
+	if e == nil {
+		return
+	}
+	ctx := r.Context()
+	id, _ := strconv.ParseInt(r.PostFormValue("meeting_id"), 10, 64)
+	ms, err := h.store.Meetings(ctx, e.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if !slices.ContainsFunc(ms, func(m *kakehashi.Meeting) bool { return m.ID == id }) {
+		h.fail(w, r, kakehashi.Errorf(kakehashi.ENOTFOUND, "meeting %d not found at event %d", id, e.ID))
+		return
+	}
+	in := &kakehashi.Introduction{Message: translate(langOf(r), "events.intro.message")}
+	if err := h.store.IntroduceMeeting(ctx, id, in, u); err != nil {
+		status := http.StatusUnprocessableEntity
+		switch kakehashi.ErrorCode(err) {
+		case kakehashi.EINVALID:
+		case kakehashi.ECONFLICT:
+			status = http.StatusConflict
+		default:
+			h.fail(w, r, err)
+			return
+		}
+		msg := introduceError(langOf(r), err)
+		if r.PostFormValue("back") == "event" {
+			h.formFailed(w, r, e, "introduce", err, func(d *eventData) {
+				clear(d.Errors)
+				d.Errors["introduce.form"] = msg
+			})
+			return
+		}
+		e, items := h.myAgenda(w, r)
+		if e == nil {
+			return
+		}
+		h.render(w, r, status, "event_agenda", h.view(r, translate(langOf(r), "events.agenda"),
+			&agendaData{Event: e, Items: items, Failed: id, Error: msg}))
+		return
+	}
+	if h.gate != nil {
+		if err := h.gate(ctx, in); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	http.Redirect(w, r, fmt.Sprintf("/introductions/%d", in.ID), http.StatusSeeOther)
+}
+
+// ---- Fair views ----------------------------------------------------------------
+
+// eventVisit counts a visitor's view of a listing exhibited at an online
+// fair, as the API's count-fair-view does (one per visitor, listing and UTC
+// day; the visitor is a keyed hash of address, user agent and day), and
+// sends the visitor on to the listing.
+func (h *Handler) eventVisit(w http.ResponseWriter, r *http.Request) {
+	e, err := h.visibleEvent(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	lid, err := strconv.ParseInt(r.PathValue("listing"), 10, 64)
+	if err != nil || lid <= 0 || !e.Online {
+		h.fail(w, r, kakehashi.Errorf(kakehashi.ENOTFOUND, "no listing %q at fair %d", r.PathValue("listing"), e.ID))
+		return
+	}
+	ps, err := h.store.Participants(ctx, e.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if !slices.ContainsFunc(ps, func(p *kakehashi.Participant) bool { return slices.Contains(p.ListingIDs, lid) }) {
+		h.fail(w, r, kakehashi.Errorf(kakehashi.ENOTFOUND, "listing %d is not exhibited at fair %d", lid, e.ID))
+		return
+	}
+	secret, err := h.store.Secret(ctx, auth.FairViewsSecret)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	day := auth.VisitorDay(h.now())
+	if _, err := h.store.RecordListingView(ctx, e.ID, lid, day, auth.VisitorHash(secret, auth.ClientIP(r), r.UserAgent(), day)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/listings/%d", lid), http.StatusSeeOther)
 }

@@ -96,4 +96,9 @@ var callMessages = map[string][2]string{
 	"inbox.kind.proposal_stage":  {"Your proposal moved", "提案の段階が変わりました"},
 	"inbox.kind.decision":        {"A decision on your proposal", "提案の審査結果"},
 	"inbox.kind.reviewer":        {"A proposal to review", "評価を依頼された提案"},
+	"call.edit":                  {"Edit the call", "公募を編集"},
+	"call.edit.title":            {"Edit the call", "公募を編集する"},
+	"call.edited":                {"The call was updated.", "公募を更新しました。"},
+	"call.form.save":             {"Save changes", "変更を保存する"},
+	"call.form.criteria.locked":  {"Proposals have been scored against these criteria: they can no longer change.", "この評価基準で提案がすでに採点されているため、変更できません。"},
 }

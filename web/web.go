@@ -97,6 +97,7 @@ type Handler struct {
 	check func(ctx context.Context, name, country string, limit int) []screening.Hit
 	// createIntroduction records a new interest.
 	createIntroduction func(ctx context.Context, in *kakehashi.Introduction, actor *kakehashi.User) error
+	gate               func(ctx context.Context, in *kakehashi.Introduction) error
 }
 
 // SetIntroducer routes new interests through create, which applies the
