@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -24,15 +25,15 @@ import (
 func (e *Env) importCmd(ctx context.Context, args []string) error {
 	fs := e.flags("import")
 	dsn := fs.String("db", "kakehashi.db", "SQLite file or postgres:// URL")
-	format := fs.String("format", "", "input format: jsonl or csv (required)")
+	format := fs.String("format", "", "input format: jsonl, csv or openalex (OpenAlex works) (required)")
 	batch := fs.Int("batch", 500, "rows per transaction")
 	asJSON := fs.Bool("json", false, "print the report as one JSON document on stdout")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	f := importer.Format(*format)
-	if f != importer.JSONL && f != importer.CSV {
-		return usageError{fmt.Sprintf("--format must be jsonl or csv, got %q", *format)}
+	if f != importer.JSONL && f != importer.CSV && f != importer.OpenAlex {
+		return usageError{fmt.Sprintf("--format must be jsonl, csv or openalex, got %q", *format)}
 	}
 	if fs.NArg() == 0 {
 		return usageError{"name at least one file to import"}
@@ -42,8 +43,21 @@ func (e *Env) importCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	reports := map[string]*importer.Report{}
+	reports := map[string]any{}
 	for _, name := range fs.Args() {
+		if f == importer.OpenAlex {
+			rep, err := e.importOpenAlexFile(ctx, db, name, *batch)
+			if rep != nil {
+				reports[name] = rep
+				if !*asJSON {
+					printOpenAlexReport(e.Stderr, name, rep)
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("import %s: %w", name, err)
+			}
+			continue
+		}
 		rep, err := e.importFile(ctx, db, name, f, *batch)
 		if rep != nil {
 			reports[name] = rep
@@ -64,30 +78,88 @@ func (e *Env) importCmd(ctx context.Context, args []string) error {
 }
 
 func (e *Env) importFile(ctx context.Context, db *sqlstore.DB, name string, f importer.Format, batch int) (*importer.Report, error) {
-	file, err := os.Open(name)
+	r, bar, closeFn, err := e.openInput(name)
 	if err != nil {
 		return nil, err
 	}
-	defer file.Close()
-	st, err := file.Stat()
-	if err != nil {
-		return nil, err
-	}
-	counted := &countingReader{r: file}
-	var r io.Reader = bufio.NewReaderSize(counted, 256<<10)
-	if strings.HasSuffix(name, ".gz") {
-		gz, err := gzip.NewReader(r)
-		if err != nil {
-			return nil, fmt.Errorf("gzip: %w", err)
-		}
-		defer gz.Close()
-		r = gz
-	}
-	bar := e.newProgress(name, st.Size(), counted)
+	defer closeFn()
 	im := &importer.Importer{DB: db, Actor: kakehashi.SystemActor("import"), BatchSize: batch, Progress: bar.update}
 	rep, err := im.Import(ctx, r, f)
 	bar.done()
 	return rep, err
+}
+
+func (e *Env) importOpenAlexFile(ctx context.Context, db *sqlstore.DB, name string, batch int) (*importer.OpenAlexReport, error) {
+	r, bar, closeFn, err := e.openInput(name)
+	if err != nil {
+		return nil, err
+	}
+	defer closeFn()
+	bar.unit = "works"
+	im := &importer.Importer{DB: db, Actor: kakehashi.SystemActor("import-openalex"), BatchSize: batch, Progress: bar.update}
+	rep, err := im.ImportOpenAlex(ctx, r)
+	bar.done()
+	return rep, err
+}
+
+// openInput opens a file to import, decompressing it when its name ends in
+// .gz, with a progress bar that follows the bytes read.
+func (e *Env) openInput(name string) (io.Reader, *progress, func(), error) {
+	file, err := os.Open(name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, err := file.Stat()
+	if err != nil {
+		file.Close()
+		return nil, nil, nil, err
+	}
+	counted := &countingReader{r: file}
+	var r io.Reader = bufio.NewReaderSize(counted, 256<<10)
+	closeFn := func() { file.Close() }
+	if strings.HasSuffix(name, ".gz") {
+		gz, err := gzip.NewReader(r)
+		if err != nil {
+			file.Close()
+			return nil, nil, nil, fmt.Errorf("gzip: %w", err)
+		}
+		r = gz
+		closeFn = func() { gz.Close(); file.Close() }
+	}
+	return r, e.newProgress(name, st.Size(), counted), closeFn, nil
+}
+
+// skipReasons phrases the reasons an OpenAlex work is skipped.
+var skipReasons = []struct{ key, text string }{
+	{importer.SkipNoAbstract, "no abstract"},
+	{importer.SkipNoCountry, "no institution with a country"},
+	{importer.SkipNoTitle, "no title"},
+	{importer.SkipMalformed, "malformed line"},
+	{importer.SkipInvalid, "invalid record"},
+}
+
+func printOpenAlexReport(w io.Writer, name string, rep *importer.OpenAlexReport) {
+	fmt.Fprintf(w, "%s: %d works read\n", name, rep.Works)
+	s, o := rep.Seeds, rep.Organizations
+	fmt.Fprintf(w, "  %-13s %6d created  %6d updated  %6d unchanged\n", "seeds", s.Created, s.Updated, s.Unchanged)
+	fmt.Fprintf(w, "  %-13s %6d created  %6d updated  %6d unchanged  %6d merged (matched an existing one)\n",
+		"organizations", o.Created, o.Updated, o.Unchanged, o.Merged)
+	skipped := len(rep.Problems)
+	if skipped == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  %d works skipped:\n", skipped)
+	for _, r := range skipReasons {
+		if n := rep.Skipped[r.key]; n > 0 {
+			fmt.Fprintf(w, "    %6d %s\n", n, r.text)
+		}
+	}
+	// The common reasons are only counted; the others name their lines.
+	for _, p := range rep.Problems {
+		if p.Reason != importer.SkipNoAbstract && p.Reason != importer.SkipNoCountry {
+			fmt.Fprintf(w, "    %s\n", p)
+		}
+	}
 }
 
 func printReport(w io.Writer, name string, rep *importer.Report) {
@@ -126,6 +198,7 @@ type progress struct {
 	started time.Time
 	last    time.Time
 	on      bool
+	unit    string // what the count counts: rows by default
 }
 
 func (e *Env) newProgress(name string, total int64, read *countingReader) *progress {
@@ -148,8 +221,9 @@ func (p *progress) update(rows int) {
 	const width = 30
 	filled := min(int(frac*width), width)
 	rate := float64(rows) / time.Since(p.started).Seconds()
-	fmt.Fprintf(p.w, "\r%s [%s%s] %3.0f%%  %d rows  %.0f rows/s ", p.name,
-		strings.Repeat("█", filled), strings.Repeat("░", width-filled), frac*100, rows, rate)
+	unit := cmp.Or(p.unit, "rows")
+	fmt.Fprintf(p.w, "\r%s [%s%s] %3.0f%%  %d %s  %.0f %s/s ", p.name,
+		strings.Repeat("█", filled), strings.Repeat("░", width-filled), frac*100, rows, unit, rate, unit)
 }
 
 func (p *progress) done() {

@@ -461,3 +461,21 @@ func TestIntroductionsCommand(t *testing.T) {
 		t.Fatalf("nothing is stalled after 60 days: %v\n%s", r.err, r.stdout)
 	}
 }
+
+func TestImportOpenAlex(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "k.db")
+	fixture := filepath.Join("..", "..", "importer", "testdata", "openalex-works.jsonl")
+	r := runCLI(t, nil, "", "import", "--db", db, "--format", "openalex", fixture)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	for _, want := range []string{"6 works read", "3 created", "1 merged", "3 works skipped", "1 no abstract", "line 5: malformed JSON"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("report lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	r = runCLI(t, nil, "", "import", "--db", db, "--format", "openalex", "--json", fixture)
+	if r.err != nil || !json.Valid([]byte(r.stdout)) || !strings.Contains(r.stdout, "unchanged") {
+		t.Fatalf("second import --json: %v\n%s", r.err, r.stdout)
+	}
+}
