@@ -35,6 +35,7 @@ type Store interface {
 	ScreeningStore
 	CallStore
 	EventStore
+	KPIStore
 	// Secret returns a named random server secret, created on first use.
 	Secret(ctx context.Context, name string) ([]byte, error)
 	// Ready returns nil when the store can serve requests.
@@ -157,6 +158,7 @@ func (s *Server) Handler(other http.Handler) http.Handler {
 	s.registerFeeds(api)
 	s.registerScreening(api)
 	s.registerCalls(api)
+	s.registerKPI(api)
 	s.registerEvents(api)
 	s.registerWebhooks(api)
 	s.registerAlerts(api)

@@ -37,6 +37,7 @@ var staticFS embed.FS
 // Store is what the pages read and write.
 type Store interface {
 	CallStore
+	KPIStore
 	EventStore
 	ScreeningStore
 	ListBrowser
@@ -146,6 +147,9 @@ func New(store Store, engine Engine, auth Auth, log *slog.Logger) (*Handler, err
 	m.HandleFunc("GET /inbox", h.inbox)
 	m.HandleFunc("POST /inbox/read", h.markRead)
 	m.HandleFunc("GET /orgs/{id}", h.organization)
+	m.HandleFunc("GET /orgs/{id}/factbook", h.factBook)
+	m.HandleFunc("GET /kpis", h.kpis)
+	m.HandleFunc("GET /kpis.csv", h.kpisCSV)
 	m.HandleFunc("GET /screening", h.screeningPage)
 	m.HandleFunc("POST /orgs/{id}/screening", h.screenOrg)
 	m.HandleFunc("POST /orgs/{id}/screening/decision", h.decideScreening)

@@ -1,0 +1,325 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/kakehashi/kakehashi"
+)
+
+// kpiBases are the FROM/WHERE of each dashboard metric, with the range as
+// $1 and $2; every one joins the listing l and its owner organization o.
+var kpiBases = []string{
+	`FROM listings l JOIN organizations o ON o.id = l.org_id WHERE l.created_at >= $1 AND l.created_at < $2`,
+	`FROM introductions i JOIN listings l ON l.id = i.listing_id JOIN organizations o ON o.id = l.org_id
+		WHERE i.created_at >= $1 AND i.created_at < $2`,
+	`FROM stage_events e JOIN introductions i ON i.id = e.introduction_id JOIN listings l ON l.id = i.listing_id
+		JOIN organizations o ON o.id = l.org_id WHERE e.at >= $1 AND e.at < $2 AND e.to_stage = 'introduced'`,
+	`FROM stage_events e JOIN introductions i ON i.id = e.introduction_id JOIN listings l ON l.id = i.listing_id
+		JOIN organizations o ON o.id = l.org_id WHERE e.at >= $1 AND e.at < $2 AND e.to_stage = 'agreement'`,
+}
+
+// kpiQuery starts a query on base restricted to f.
+func kpiQuery(sel, base string, f kakehashi.KPIFilter) *query {
+	q := newQuery(sel+" "+base, f.From.UTC(), f.To.UTC())
+	kpiFilter(q, f)
+	return q
+}
+
+func kpiFilter(q *query, f kakehashi.KPIFilter) {
+	if f.Country != "" {
+		q.where("o.country = ?", f.Country)
+	}
+	if f.OrgKind != "" {
+		q.where("o.kind = ?", string(f.OrgKind))
+	}
+	if f.Region != "" {
+		q.where("o.region = ?", f.Region)
+	}
+	if f.Field != "" {
+		q.where("l.fields LIKE ?", `%"`+f.Field+`"%`)
+	}
+}
+
+// KPIs computes the KPI dashboard.
+func (db *DB) KPIs(ctx context.Context, f kakehashi.KPIFilter) (*kakehashi.KPIReport, error) {
+	r := &kakehashi.KPIReport{From: f.From.UTC(), To: f.To.UTC()}
+	for i, m := range []*kakehashi.KPIMetric{&r.Listings, &r.Interests, &r.Introductions, &r.Agreements} {
+		if err := db.kpiMetric(ctx, m, kpiBases[i], f); err != nil {
+			return nil, err
+		}
+	}
+	// The funnel: interests created in the range by the stages they reached.
+	reached := map[string]int{}
+	if err := db.kpiCounts(ctx, reached, kpiQuery(`SELECT e.to_stage, COUNT(*)`,
+		`FROM introductions i JOIN listings l ON l.id = i.listing_id JOIN organizations o ON o.id = l.org_id
+		JOIN stage_events e ON e.introduction_id = i.id WHERE i.created_at >= $1 AND i.created_at < $2`, f), " GROUP BY e.to_stage"); err != nil {
+		return nil, err
+	}
+	won := map[string]int{}
+	q := kpiQuery(`SELECT i.outcome, COUNT(*)`, kpiBases[1], f)
+	q.where("i.outcome = 'won'")
+	if err := db.kpiCounts(ctx, won, q, " GROUP BY i.outcome"); err != nil {
+		return nil, err
+	}
+	r.Funnel = []kakehashi.KPICount{{Key: string(kakehashi.StageInterest), Count: r.Interests.Total}}
+	for _, s := range []kakehashi.Stage{kakehashi.StageIntroduced, kakehashi.StageMeeting, kakehashi.StageNDA, kakehashi.StageAgreement} {
+		r.Funnel = append(r.Funnel, kakehashi.KPICount{Key: string(s), Count: reached[string(s)]})
+	}
+	r.Funnel = append(r.Funnel, kakehashi.KPICount{Key: string(kakehashi.OutcomeWon), Count: won["won"]})
+
+	// Medians, from the durations the database lists.
+	q = kpiQuery(`SELECT i.created_at, e.at`, `FROM introductions i JOIN listings l ON l.id = i.listing_id
+		JOIN organizations o ON o.id = l.org_id JOIN stage_events e ON e.introduction_id = i.id
+		WHERE i.created_at >= $1 AND i.created_at < $2 AND e.from_stage = 'interest' AND e.to_stage IN ('introduced', 'closed')`, f)
+	var err error
+	if r.MedianDaysToResponse, err = db.medianDays(ctx, q); err != nil {
+		return nil, err
+	}
+	if r.MedianDaysToAgreement, err = db.medianDays(ctx, kpiQuery(`SELECT i.created_at, e.at`, kpiBases[3], f)); err != nil {
+		return nil, err
+	}
+
+	if !f.StalledBefore.IsZero() {
+		q = newQuery(`SELECT COUNT(*) FROM introductions i JOIN listings l ON l.id = i.listing_id
+			JOIN organizations o ON o.id = l.org_id WHERE i.stage <> 'closed'`)
+		q.where("i.stage_changed_at < ?", f.StalledBefore.UTC())
+		kpiFilter(q, f)
+		if err := db.db.QueryRowContext(ctx, q.sql, q.args...).Scan(&r.Stalled); err != nil {
+			return nil, fmt.Errorf("count stalled introductions: %w", err)
+		}
+	}
+
+	reasons := map[string]int{}
+	q = kpiQuery(`SELECT i.reason, COUNT(*)`, `FROM introductions i JOIN listings l ON l.id = i.listing_id
+		JOIN organizations o ON o.id = l.org_id WHERE i.stage_changed_at >= $1 AND i.stage_changed_at < $2 AND i.outcome = 'declined'`, f)
+	if err := db.kpiCounts(ctx, reasons, q, " GROUP BY i.reason"); err != nil {
+		return nil, err
+	}
+	r.DeclineReasons = sortedCounts(reasons)
+	return r, nil
+}
+
+// kpiMetric fills m from base: total, country and kind in SQL; the JSON
+// lists are grouped by the database and split here.
+func (db *DB) kpiMetric(ctx context.Context, m *kakehashi.KPIMetric, base string, f kakehashi.KPIFilter) error {
+	q := kpiQuery(`SELECT o.country, o.kind, COUNT(*)`, base, f)
+	q.sql += " GROUP BY o.country, o.kind"
+	rows, err := db.db.QueryContext(ctx, q.sql, q.args...)
+	if err != nil {
+		return fmt.Errorf("kpi counts: %w", err)
+	}
+	defer rows.Close()
+	country, kind := map[string]int{}, map[string]int{}
+	for rows.Next() {
+		var c, k string
+		var n int
+		if err := rows.Scan(&c, &k, &n); err != nil {
+			return fmt.Errorf("kpi counts: %w", err)
+		}
+		m.Total += n
+		country[c] += n
+		kind[k] += n
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("kpi counts: %w", err)
+	}
+	rows.Close()
+
+	q = kpiQuery(`SELECT l.fields, l.sectors, l.partnership_types, COUNT(*)`, base, f)
+	q.sql += " GROUP BY l.fields, l.sectors, l.partnership_types"
+	rows, err = db.db.QueryContext(ctx, q.sql, q.args...)
+	if err != nil {
+		return fmt.Errorf("kpi breakdowns: %w", err)
+	}
+	defer rows.Close()
+	field, sector, partner := map[string]int{}, map[string]int{}, map[string]int{}
+	for rows.Next() {
+		var fs, ss, ps string
+		var n int
+		if err := rows.Scan(&fs, &ss, &ps, &n); err != nil {
+			return fmt.Errorf("kpi breakdowns: %w", err)
+		}
+		for _, c := range []struct {
+			text string
+			into map[string]int
+		}{{fs, field}, {ss, sector}, {ps, partner}} {
+			var keys []string
+			if err := json.Unmarshal([]byte(c.text), &keys); err != nil {
+				return fmt.Errorf("kpi breakdowns: %w", err)
+			}
+			slices.Sort(keys)
+			for _, k := range slices.Compact(keys) {
+				c.into[k] += n
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("kpi breakdowns: %w", err)
+	}
+	m.ByCountry, m.ByOrgKind = sortedCounts(country), sortedCounts(kind)
+	m.ByField, m.BySector, m.ByPartnership = sortedCounts(field), sortedCounts(sector), sortedCounts(partner)
+	return nil
+}
+
+// kpiCounts adds the (key, count) rows of q plus tail into into.
+func (db *DB) kpiCounts(ctx context.Context, into map[string]int, q *query, tail string) error {
+	rows, err := db.db.QueryContext(ctx, q.sql+tail, q.args...)
+	if err != nil {
+		return fmt.Errorf("kpi counts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return fmt.Errorf("kpi counts: %w", err)
+		}
+		into[k] += n
+	}
+	return rows.Err()
+}
+
+// medianDays returns the median of the (start, end) durations q lists, in
+// days rounded to a tenth, or nil if it lists none.
+func (db *DB) medianDays(ctx context.Context, q *query) (*float64, error) {
+	rows, err := db.db.QueryContext(ctx, q.sql, q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("kpi durations: %w", err)
+	}
+	defer rows.Close()
+	var d []float64
+	for rows.Next() {
+		var from, to time.Time
+		if err := rows.Scan(&from, &to); err != nil {
+			return nil, fmt.Errorf("kpi durations: %w", err)
+		}
+		d = append(d, to.Sub(from).Hours()/24)
+	}
+	if err := rows.Err(); err != nil || len(d) == 0 {
+		return nil, err
+	}
+	return new(median(d)), nil
+}
+
+func median(d []float64) float64 {
+	sort.Float64s(d)
+	m := d[len(d)/2]
+	if len(d)%2 == 0 {
+		m = (d[len(d)/2-1] + m) / 2
+	}
+	return math.Round(m*10) / 10
+}
+
+// sortedCounts lists m by count, largest first, then by key.
+func sortedCounts(m map[string]int) []kakehashi.KPICount {
+	out := make([]kakehashi.KPICount, 0, len(m))
+	for k, n := range m {
+		out = append(out, kakehashi.KPICount{Key: k, Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out
+}
+
+// FactBook computes organization orgID's fact book as viewer may see it.
+func (db *DB) FactBook(ctx context.Context, orgID int64, viewer *kakehashi.User) (*kakehashi.FactBook, error) {
+	if _, err := db.Organization(ctx, orgID); err != nil {
+		return nil, err
+	}
+	fb := &kakehashi.FactBook{OrgID: orgID, ListingsPerMonth: []kakehashi.KPICount{}}
+	q := newQuery(`SELECT l.side, l.created_at FROM listings l WHERE l.org_id = $1`, orgID)
+	visibleTo(q, viewer)
+	ownerVisibleTo(q, viewer)
+	rows, err := db.db.QueryContext(ctx, q.sql, q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("fact book listings: %w", err)
+	}
+	defer rows.Close()
+	months := map[string]int{}
+	for rows.Next() {
+		var side kakehashi.Side
+		var at time.Time
+		if err := rows.Scan(&side, &at); err != nil {
+			return nil, fmt.Errorf("fact book listings: %w", err)
+		}
+		if side == kakehashi.SideSeed {
+			fb.Seeds++
+		} else {
+			fb.Needs++
+		}
+		months[at.UTC().Format("2006-01")]++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("fact book listings: %w", err)
+	}
+	rows.Close()
+	for m, n := range months {
+		fb.ListingsPerMonth = append(fb.ListingsPerMonth, kakehashi.KPICount{Key: m, Count: n})
+	}
+	sort.Slice(fb.ListingsPerMonth, func(i, j int) bool { return fb.ListingsPerMonth[i].Key < fb.ListingsPerMonth[j].Key })
+	if !kakehashi.SeesPipelineFigures(viewer, orgID) {
+		return fb, nil
+	}
+	fb.Pipeline = true
+
+	stages := map[string]int{}
+	if err := db.kpiCounts(ctx, stages, newQuery(`SELECT i.stage, COUNT(*) FROM introductions i
+		WHERE (i.owner_org_id = $1 OR i.requester_org_id = $1)`, orgID), " GROUP BY i.stage"); err != nil {
+		return nil, err
+	}
+	fb.IntroductionsByStage = []kakehashi.KPICount{}
+	for _, s := range kakehashi.Stages {
+		fb.IntroductionsByStage = append(fb.IntroductionsByStage, kakehashi.KPICount{Key: string(s), Count: stages[string(s)]})
+	}
+
+	rows, err = db.db.QueryContext(ctx, `SELECT i.agreement, COUNT(*) FROM introductions i
+		WHERE (i.owner_org_id = $1 OR i.requester_org_id = $1) AND i.agreement <> '' GROUP BY i.agreement`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("fact book agreements: %w", err)
+	}
+	defer rows.Close()
+	types, values := map[string]int{}, map[string]int64{}
+	for rows.Next() {
+		var text string
+		var n int
+		if err := rows.Scan(&text, &n); err != nil {
+			return nil, fmt.Errorf("fact book agreements: %w", err)
+		}
+		var a kakehashi.Agreement
+		if err := json.Unmarshal([]byte(text), &a); err != nil {
+			return nil, fmt.Errorf("fact book agreements: %w", err)
+		}
+		types[string(a.Type)] += n
+		values[a.Currency] += a.Value * int64(n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("fact book agreements: %w", err)
+	}
+	rows.Close()
+	fb.AgreementsByType = sortedCounts(types)
+	fb.AgreementValues = []kakehashi.CurrencyTotal{}
+	for c, v := range values {
+		fb.AgreementValues = append(fb.AgreementValues, kakehashi.CurrencyTotal{Currency: c, Value: v})
+	}
+	sort.Slice(fb.AgreementValues, func(i, j int) bool { return fb.AgreementValues[i].Currency < fb.AgreementValues[j].Currency })
+
+	partners := map[string]int{}
+	if err := db.kpiCounts(ctx, partners, newQuery(`SELECT p.country, COUNT(DISTINCT p.id) FROM introductions i
+		JOIN organizations p ON p.id = CASE WHEN i.owner_org_id = $1 THEN i.requester_org_id ELSE i.owner_org_id END
+		WHERE (i.owner_org_id = $1 OR i.requester_org_id = $1) AND p.id <> $1
+		AND EXISTS (SELECT 1 FROM stage_events e WHERE e.introduction_id = i.id AND e.to_stage = 'introduced')`, orgID), " GROUP BY p.country"); err != nil {
+		return nil, err
+	}
+	fb.PartnersByCountry = sortedCounts(partners)
+	return fb, nil
+}
