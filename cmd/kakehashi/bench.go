@@ -17,7 +17,7 @@ import (
 
 func (e *Env) benchCmd(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usageError{"usage: kakehashi bench beir|scale|screening|schedule [flags]"}
+		return usageError{"usage: kakehashi bench beir|scale|screening|schedule|kpi [flags]"}
 	}
 	switch args[0] {
 	case "beir":
@@ -28,8 +28,10 @@ func (e *Env) benchCmd(ctx context.Context, args []string) error {
 		return e.benchSchedule(ctx, args[1:])
 	case "screening":
 		return e.benchScreening(ctx, args[1:])
+	case "kpi":
+		return e.benchKPI(ctx, args[1:])
 	}
-	return usageError{fmt.Sprintf("unknown benchmark %q (want beir, scale, screening or schedule)", args[0])}
+	return usageError{fmt.Sprintf("unknown benchmark %q (want beir, scale, screening, schedule or kpi)", args[0])}
 }
 
 // BEIRReport is the output of kakehashi bench beir.
