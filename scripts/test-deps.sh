@@ -2,7 +2,8 @@
 # Installs what `make test` needs and a fresh Debian machine may lack: the
 # PostgreSQL server binaries (initdb, pg_ctl) for the storage tests, Debian's
 # Chromium for the browser tests, and Japanese fonts so that pages render as
-# people see them. Go itself must be present.
+# people see them, and the EDICT Japanese–English dictionary for
+# cross-lingual matching. Go itself must be present.
 set -euo pipefail
 
 have_pg() {
@@ -15,6 +16,7 @@ missing=()
 have_pg || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi "noto sans cjk" || missing+=(fonts-noto-cjk)
+[ -f /usr/share/edict/edict ] || missing+=(edict)
 
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "test-deps: installing ${missing[*]} with apt-get" >&2
@@ -25,6 +27,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	$SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 	have_pg || { echo "test-deps: PostgreSQL installation failed" >&2; exit 1; }
 	command -v chromium >/dev/null 2>&1 || { echo "test-deps: Chromium installation failed" >&2; exit 1; }
+	[ -f /usr/share/edict/edict ] || { echo "test-deps: edict installation failed" >&2; exit 1; }
 fi
 if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
 	# initdb refuses root; the test harness runs the server as this user.
