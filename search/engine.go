@@ -539,6 +539,16 @@ func (e *Engine) CatchUp(ctx context.Context) (int, error) {
 // Follow applies the change feed until ctx ends, polling every interval
 // (a write becomes searchable within about one interval).
 func (e *Engine) Follow(ctx context.Context, interval time.Duration) {
+	e.FollowWake(ctx, interval, nil)
+}
+
+// FollowWake applies the change feed until ctx ends: at once whenever wake
+// receives (a notification that the feed grew, such as PostgreSQL's
+// LISTEN/NOTIFY through the store), and every interval regardless, which
+// covers a lost notification, a lost connection or a restart, since every
+// catch-up reads the feed from the last sequence applied. A nil or closed
+// wake channel leaves only the polling.
+func (e *Engine) FollowWake(ctx context.Context, interval time.Duration, wake <-chan struct{}) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -549,6 +559,10 @@ func (e *Engine) Follow(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case _, ok := <-wake:
+			if !ok {
+				wake = nil
+			}
 		}
 	}
 }

@@ -54,6 +54,7 @@ const migrationLock = 7_243_002
 type DB struct {
 	db      *sql.DB
 	dialect Dialect
+	dsn     string // for the dedicated LISTEN connection (PostgreSQL)
 	// Now returns the current time; tests replace it to control timestamps.
 	Now func() time.Time
 }
@@ -63,6 +64,14 @@ type Options struct {
 	// MaxOpenConns bounds the pool; zero keeps the driver's default
 	// (unbounded for PostgreSQL, which is rarely what a server wants).
 	MaxOpenConns int
+	// MaxIdleConns bounds the idle connections kept open; zero keeps
+	// MaxOpenConns of them (or the driver's default without it).
+	MaxIdleConns int
+	// ConnMaxLifetime closes connections older than this (zero: never), so
+	// that a pool follows a fail-over or a restarted server.
+	ConnMaxLifetime time.Duration
+	// ConnMaxIdleTime closes connections idle for longer (zero: never).
+	ConnMaxIdleTime time.Duration
 }
 
 // Open connects to dsn: a postgres:// or postgresql:// URL for PostgreSQL,
@@ -87,11 +96,16 @@ func Open(ctx context.Context, dsn string, opt Options) (*DB, error) {
 		db.SetMaxOpenConns(opt.MaxOpenConns)
 		db.SetMaxIdleConns(opt.MaxOpenConns)
 	}
+	if opt.MaxIdleConns > 0 {
+		db.SetMaxIdleConns(opt.MaxIdleConns)
+	}
+	db.SetConnMaxLifetime(opt.ConnMaxLifetime)
+	db.SetConnMaxIdleTime(opt.ConnMaxIdleTime)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
-	return &DB{db: db, dialect: dialect, Now: time.Now}, nil
+	return &DB{db: db, dialect: dialect, dsn: dsn, Now: time.Now}, nil
 }
 
 // sqliteDSN turns a path into a modernc.org/sqlite URI with the pragmas the

@@ -319,12 +319,19 @@ func (db *DB) UpsertListing(ctx context.Context, tx *sql.Tx, l *kakehashi.Listin
 
 // recordChange appends listing id to the change feed. On PostgreSQL it first
 // takes a transaction-scoped advisory lock so that feed entries commit in
-// sequence order; SQLite's single writer gives that order already.
+// sequence order, and notifies the followers of other replicas (delivered
+// on commit, see WaitChanges); SQLite's single writer gives that order
+// already.
 func (db *DB) recordChange(ctx context.Context, tx *sql.Tx, id int64, at time.Time) error {
 	if db.dialect == Postgres {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, changeFeedLock); err != nil {
 			return fmt.Errorf("lock change feed: %w", err)
 		}
+		if _, err := tx.ExecContext(ctx, `WITH c AS (INSERT INTO listing_changes (listing_id, at) VALUES ($1, $2) RETURNING seq)
+SELECT pg_notify('`+changeChannel+`', seq::text) FROM c`, id, at); err != nil {
+			return fmt.Errorf("record listing change: %w", err)
+		}
+		return nil
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO listing_changes (listing_id, at) VALUES ($1, $2)`, id, at); err != nil {
 		return fmt.Errorf("record listing change: %w", err)

@@ -53,6 +53,9 @@ type Env struct {
 	Getenv         func(string) string
 	// Ready, if set, is called by serve with its address once it listens.
 	Ready func(addr string)
+	// beforeIndex, if set, is called by serve before it builds the search
+	// index (tests hold the build back with it to observe /readyz).
+	beforeIndex func(context.Context)
 }
 
 // usageError is a mistake in the command line (exit status 2).

@@ -28,8 +28,11 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	loadDemo := fs.Bool("demo", false, "load the demo dataset into an empty database")
 	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure (set when served over TLS)")
 	maxConns := fs.Int("max-conns", 0, "database connection pool size (0: 20 for PostgreSQL, driver default for SQLite)")
+	idleConns := fs.Int("max-idle-conns", 0, "idle database connections kept open (0: as many as --max-conns)")
+	connLifetime := fs.Duration("conn-max-lifetime", 30*time.Minute, "close database connections older than this (0: never)")
+	connIdle := fs.Duration("conn-max-idle-time", 5*time.Minute, "close database connections idle for longer than this (0: never)")
 	shutdown := fs.Duration("shutdown-timeout", 20*time.Second, "how long to let requests finish on SIGTERM")
-	follow := fs.Duration("follow-interval", 250*time.Millisecond, "how often the search index reads the change feed")
+	follow := fs.Duration("follow-interval", 0, "how often the search index polls the change feed (0: 250ms on SQLite; 5s on PostgreSQL, where LISTEN/NOTIFY wakes it at once)")
 	stallDays := fs.Int("stall-days", 14, "days without a stage change after which an introduction is stalled, flagged and reminded")
 	screenAll := fs.Bool("screen-all-cross-border", false, "screen every cross-border interest, not only those in export-control-relevant listings")
 	screenThreshold := fs.Float64("screen-threshold", 0, "lowest screening score reported as a potential match (0: the matcher's default)")
@@ -43,7 +46,10 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := e.logger()
-	opt := sqlstore.Options{MaxOpenConns: *maxConns}
+	if *maxConns < 0 || *idleConns < 0 || *connLifetime < 0 || *connIdle < 0 || *follow < 0 {
+		return usageError{"--max-conns, --max-idle-conns, --conn-max-lifetime, --conn-max-idle-time and --follow-interval must not be negative"}
+	}
+	opt := sqlstore.Options{MaxOpenConns: *maxConns, MaxIdleConns: *idleConns, ConnMaxLifetime: *connLifetime, ConnMaxIdleTime: *connIdle}
 	db, err := e.openDB(ctx, *dsn, opt)
 	if err != nil {
 		return err
@@ -51,7 +57,15 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	defer db.Close()
 	if db.Dialect() == sqlstore.Postgres && *maxConns == 0 {
 		db.SQL().SetMaxOpenConns(20)
-		db.SQL().SetMaxIdleConns(20)
+		if *idleConns == 0 {
+			db.SQL().SetMaxIdleConns(20)
+		}
+	}
+	if *follow == 0 {
+		*follow = 250 * time.Millisecond
+		if db.Dialect() == sqlstore.Postgres {
+			*follow = 5 * time.Second
+		}
 	}
 	if *loadDemo {
 		res, err := demo.Load(ctx, db, auth.DefaultParams)
@@ -102,7 +116,8 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("load text analysis: %w", err)
 	}
 	engine := search.New(an, db, search.Options{Logger: log})
-	go runIndex(ctx, engine, log, *follow)
+	wake := db.WaitChanges(ctx, sqlstore.WaitOptions{Logger: log})
+	go runIndex(ctx, engine, log, *follow, wake, e.beforeIndex)
 	reg.AddGauge(metrics.Gauge{Name: "kakehashi_search_index", Help: "Search index size and change-feed position.",
 		Read: func(context.Context) (map[string]float64, error) {
 			st := engine.Stats()
@@ -246,8 +261,13 @@ func checkAlerts(ctx context.Context, db *sqlstore.DB, engine *search.Engine, lo
 }
 
 // runIndex builds the search index, retrying until it succeeds, then
-// follows the change feed until ctx ends.
-func runIndex(ctx context.Context, engine *search.Engine, log *slog.Logger, every time.Duration) {
+// follows the change feed until ctx ends: at once when wake says the feed
+// grew, and every interval regardless. before, if set, runs first (a test
+// hook that holds the build back).
+func runIndex(ctx context.Context, engine *search.Engine, log *slog.Logger, every time.Duration, wake <-chan struct{}, before func(context.Context)) {
+	if before != nil {
+		before(ctx)
+	}
 	for {
 		err := engine.Build(ctx)
 		if err == nil {
@@ -263,5 +283,5 @@ func runIndex(ctx context.Context, engine *search.Engine, log *slog.Logger, ever
 		case <-time.After(5 * time.Second):
 		}
 	}
-	engine.Follow(ctx, every)
+	engine.FollowWake(ctx, every, wake)
 }

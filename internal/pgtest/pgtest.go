@@ -33,7 +33,10 @@ var ErrUnavailable = errors.New("PostgreSQL server binaries (initdb, pg_ctl) not
 type Cluster struct {
 	baseURL string // without database name
 	stop    func()
-	n       atomic.Int64
+	// halt and start stop and start the server process, keeping its data
+	// (nil for an external server).
+	halt, start func() error
+	n           atomic.Int64
 }
 
 // Shared starts one cluster on first use and returns it to every caller in
@@ -111,12 +114,24 @@ func Start(ctx context.Context) (*Cluster, error) {
 	}
 	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", port, dir)
 	logFile := filepath.Join(dir, "server.log")
-	if out, err := runAs("pg_ctl", "-D", data, "-l", logFile, "-o", opts, "-w", "-t", "60", "start").CombinedOutput(); err != nil {
-		log, _ := os.ReadFile(logFile)
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("pg_ctl start: %w\n%s\n%s", err, out, log)
+	start := func() error {
+		if out, err := runAs("pg_ctl", "-D", data, "-l", logFile, "-o", opts, "-w", "-t", "60", "start").CombinedOutput(); err != nil {
+			log, _ := os.ReadFile(logFile)
+			return fmt.Errorf("pg_ctl start: %w\n%s\n%s", err, out, log)
+		}
+		return nil
 	}
-	c := &Cluster{baseURL: fmt.Sprintf("postgres://postgres@127.0.0.1:%d", port)}
+	if err := start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	c := &Cluster{baseURL: fmt.Sprintf("postgres://postgres@127.0.0.1:%d", port), start: start}
+	c.halt = func() error {
+		if out, err := runAs("pg_ctl", "-D", data, "-m", "fast", "-w", "-t", "60", "stop").CombinedOutput(); err != nil {
+			return fmt.Errorf("pg_ctl stop: %w\n%s", err, out)
+		}
+		return nil
+	}
 	c.stop = func() {
 		runAs("pg_ctl", "-D", data, "-m", "immediate", "-w", "stop").Run()
 		os.RemoveAll(dir)
@@ -126,6 +141,38 @@ func Start(ctx context.Context) (*Cluster, error) {
 
 // Stop stops the server and removes its files.
 func (c *Cluster) Stop() { c.stop() }
+
+// errExternal refuses to stop or start a server the tests did not start.
+var errExternal = errors.New("pgtest: cannot stop or start an external server (KAKEHASHI_TEST_POSTGRES)")
+
+// Halt stops the server process (a fast shutdown: clients are
+// disconnected), keeping its data and port for Resume.
+func (c *Cluster) Halt() error {
+	if c.halt == nil {
+		return errExternal
+	}
+	return c.halt()
+}
+
+// Resume starts the server stopped by Halt again on the same port.
+func (c *Cluster) Resume() error {
+	if c.start == nil {
+		return errExternal
+	}
+	return c.start()
+}
+
+// Restart stops and starts the server, as an operator's restart does.
+func (c *Cluster) Restart() error {
+	if err := c.Halt(); err != nil {
+		return err
+	}
+	return c.Resume()
+}
+
+// AdminURL returns the URL of the server's maintenance database
+// ("postgres"), for tools such as createdb and pg_restore.
+func (c *Cluster) AdminURL() string { return c.baseURL + "/postgres?sslmode=disable" }
 
 // NewDatabase creates an empty database and returns its URL. The database is
 // dropped when the test ends.
