@@ -13,6 +13,7 @@
 //	kakehashi match   [--db …] [--json] LISTING_ID
 //	kakehashi introductions [--db …] [--open] [--stalled] [--stall-days 14] [--remind] [--json]
 //	kakehashi screen  load [--db …] --format csl|csv [--name NAME] FILE  |  check [--db …] [--country CC] [--json] NAME
+//	kakehashi backup  [--db …] [--pg-dump PATH] OUT
 //
 // Every flag can also be set from the environment as KAKEHASHI_<FLAG>, for
 // example KAKEHASHI_DB=postgres://… .
@@ -83,6 +84,7 @@ Commands:
   match     the best matches for a listing, explained
   introductions  list introductions (--stalled: the work queue; --remind: send reminders)
   screen    load restricted-party lists (screen load) and check a name (screen check)
+  backup    copy the database to a new file while it is in use (SQLite VACUUM INTO, PostgreSQL pg_dump)
 
 Run 'kakehashi COMMAND -h' for a command's flags.`
 
@@ -116,6 +118,8 @@ func (e *Env) Run(ctx context.Context, args []string) error {
 		return e.introductionsCmd(ctx, args[1:])
 	case "screen":
 		return e.screenCmd(ctx, args[1:])
+	case "backup":
+		return e.backupCmd(ctx, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(e.Stdout, usage)
 		return nil
