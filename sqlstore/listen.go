@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -11,6 +12,10 @@ import (
 // changeChannel is the PostgreSQL NOTIFY channel on which every write to the
 // change feed is announced, with the new sequence number as payload.
 const changeChannel = "kakehashi_changes"
+
+// ListenSuffix ends the application_name of the LISTEN connection of
+// WaitChanges ("kakehashi/listen" unless the URL names the application).
+const ListenSuffix = "/listen"
 
 // WaitOptions tune WaitChanges.
 type WaitOptions struct {
@@ -22,6 +27,10 @@ type WaitOptions struct {
 	// Listening, if set, is called each time the LISTEN is in place (after
 	// the first connection and after every reconnection).
 	Listening func()
+	// PingEvery is how long the connection may stay silent before it is
+	// pinged, so that a connection that died without a word (a dropped
+	// network path) is noticed and replaced (default 30s).
+	PingEvery time.Duration
 }
 
 // WaitChanges returns a channel that receives a value when the change feed
@@ -54,6 +63,9 @@ func (db *DB) WaitChanges(ctx context.Context, opt WaitOptions) <-chan struct{} 
 	if opt.MaxBackoff < opt.MinBackoff {
 		opt.MaxBackoff = max(5*time.Second, opt.MinBackoff)
 	}
+	if opt.PingEvery <= 0 {
+		opt.PingEvery = 30 * time.Second
+	}
 	go db.listen(ctx, ch, opt)
 	return ch
 }
@@ -70,10 +82,12 @@ func (db *DB) listen(ctx context.Context, ch chan struct{}, opt WaitOptions) {
 	backoff := opt.MinBackoff
 	lost := false
 	for ctx.Err() == nil {
-		err := db.listenOnce(ctx, func() {
+		err := db.listenOnce(ctx, opt.PingEvery, func() {
 			backoff = opt.MinBackoff
 			if lost {
 				opt.Logger.Info("change feed: LISTEN connection re-established")
+			} else {
+				opt.Logger.Info("change feed: listening for notifications", "channel", changeChannel)
 			}
 			if opt.Listening != nil {
 				opt.Listening()
@@ -95,9 +109,24 @@ func (db *DB) listen(ctx context.Context, ch chan struct{}, opt WaitOptions) {
 }
 
 // listenOnce connects, LISTENs, calls listening, and calls wake for every
-// notification until the connection fails or ctx ends.
-func (db *DB) listenOnce(ctx context.Context, listening, wake func()) error {
-	conn, err := pgx.Connect(ctx, db.dsn)
+// notification until the connection fails or ctx ends. A connection silent
+// for pingEvery is pinged.
+func (db *DB) listenOnce(ctx context.Context, pingEvery time.Duration, listening, wake func()) error {
+	cfg, err := pgx.ParseConfig(db.dsn)
+	if err != nil {
+		return err
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 10 * time.Second
+	}
+	// Name the connection so that operators can tell it in
+	// pg_stat_activity: "kakehashi/listen" (or APPNAME/listen).
+	app := cfg.RuntimeParams["application_name"]
+	if app == "" {
+		app = "kakehashi"
+	}
+	cfg.RuntimeParams["application_name"] = app + ListenSuffix
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -111,9 +140,25 @@ func (db *DB) listenOnce(ctx context.Context, listening, wake func()) error {
 	}
 	listening()
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		// A timed-out wait leaves a pgx connection usable.
+		wctx, cancel := context.WithTimeout(ctx, pingEvery)
+		_, err := conn.WaitForNotification(wctx)
+		timedOut := wctx.Err() != nil
+		cancel()
+		switch {
+		case err == nil:
+			wake()
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case timedOut:
+			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("ping: %w", err)
+			}
+		default:
 			return err
 		}
-		wake()
 	}
 }

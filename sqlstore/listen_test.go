@@ -53,7 +53,7 @@ func TestWaitChangesPostgres(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	listening := make(chan struct{}, 10)
-	wake := follower.WaitChanges(ctx, sqlstore.WaitOptions{MinBackoff: 10 * time.Millisecond,
+	wake := follower.WaitChanges(ctx, sqlstore.WaitOptions{MinBackoff: 10 * time.Millisecond, PingEvery: 40 * time.Millisecond,
 		Listening: func() { listening <- struct{}{} }})
 	if !receive(listening, 10*time.Second) {
 		t.Fatal("no LISTEN connection")
@@ -61,8 +61,13 @@ func TestWaitChangesPostgres(t *testing.T) {
 	if !receive(wake, time.Second) {
 		t.Fatal("no wake-up after connecting (the catch-up that covers a gap)")
 	}
-	if receive(wake, 200*time.Millisecond) {
+	// Several silent periods pass, each ending with a ping: no wake-up and
+	// no reconnection.
+	if receive(wake, 300*time.Millisecond) {
 		t.Fatal("woken without a change")
+	}
+	if len(listening) != 0 {
+		t.Fatal("the LISTEN connection was replaced while idle")
 	}
 	org := &kakehashi.Organization{Name: "Org", Kind: kakehashi.OrgCompany, Country: "JP"}
 	if err := writer.CreateOrganization(context.Background(), org, kakehashi.SystemActor("test")); err != nil {
@@ -75,7 +80,7 @@ func TestWaitChangesPostgres(t *testing.T) {
 
 	var killed int
 	if err := writer.SQL().QueryRow(`SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE datname = current_database() AND query = 'LISTEN kakehashi_changes'`).Scan(&killed); err != nil || killed != 1 {
+		WHERE datname = current_database() AND application_name = 'kakehashi/listen'`).Scan(&killed); err != nil || killed != 1 {
 		t.Fatalf("terminate the LISTEN connection: %d, %v", killed, err)
 	}
 	if !receive(listening, 10*time.Second) {

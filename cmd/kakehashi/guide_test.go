@@ -87,7 +87,7 @@ var guideScenarios = map[string][]guideStep{
 		{block: "migrate"}, {block: "@start"}, {block: "check", check: wantOutput(`"ready":true`)},
 		{block: "admin", stdin: "correct horse battery staple\n"},
 		{block: "import", check: searchable},
-		{block: "pg-connections", check: wantOutput("kakehashi")},
+		{block: "pg-connections", check: wantOutput("kakehashi/listen")},
 		{block: "@replica"}, {block: "replica-check", check: wantOutput("\n2\n")},
 		{block: "backup-postgres", check: backupFiles("*.dump")}, {block: "restore-postgres"},
 	},

@@ -258,7 +258,7 @@ func TestReplicasOnPostgres(t *testing.T) {
 		t.Fatalf("schema_migrations has %d rows (%d versions) after two concurrent start-ups; want %d", rows, versions, want)
 	}
 	var listeners int
-	if err := store.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN kakehashi_changes'`).Scan(&listeners); err != nil {
+	if err := store.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'kakehashi/listen'`).Scan(&listeners); err != nil {
 		t.Fatal(err)
 	}
 	if listeners != 2 {
