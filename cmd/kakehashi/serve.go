@@ -29,8 +29,8 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure (set when served over TLS)")
 	maxConns := fs.Int("max-conns", 0, "database connection pool size (0: 20 for PostgreSQL, driver default for SQLite)")
 	idleConns := fs.Int("max-idle-conns", 0, "idle database connections kept open (0: as many as --max-conns)")
-	connLifetime := fs.Duration("conn-max-lifetime", 30*time.Minute, "close database connections older than this (0: never)")
-	connIdle := fs.Duration("conn-max-idle-time", 5*time.Minute, "close database connections idle for longer than this (0: never)")
+	connLifetime := fs.Duration("conn-max-lifetime", 30*time.Minute, "close PostgreSQL connections older than this, to follow a fail-over (0: never)")
+	connIdle := fs.Duration("conn-max-idle-time", 5*time.Minute, "close PostgreSQL connections idle for longer than this (0: never)")
 	shutdown := fs.Duration("shutdown-timeout", 20*time.Second, "how long to let requests finish on SIGTERM")
 	follow := fs.Duration("follow-interval", 0, "how often the search index polls the change feed (0: 250ms on SQLite; 5s on PostgreSQL, where LISTEN/NOTIFY wakes it at once)")
 	stallDays := fs.Int("stall-days", 14, "days without a stage change after which an introduction is stalled, flagged and reminded")
@@ -49,7 +49,10 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	if *maxConns < 0 || *idleConns < 0 || *connLifetime < 0 || *connIdle < 0 || *follow < 0 {
 		return usageError{"--max-conns, --max-idle-conns, --conn-max-lifetime, --conn-max-idle-time and --follow-interval must not be negative"}
 	}
-	opt := sqlstore.Options{MaxOpenConns: *maxConns, MaxIdleConns: *idleConns, ConnMaxLifetime: *connLifetime, ConnMaxIdleTime: *connIdle}
+	opt := sqlstore.Options{MaxOpenConns: *maxConns, MaxIdleConns: *idleConns}
+	if isPostgres(*dsn) { // SQLite's connections are to a local file: keep them
+		opt.ConnMaxLifetime, opt.ConnMaxIdleTime = *connLifetime, *connIdle
+	}
 	db, err := e.openDB(ctx, *dsn, opt)
 	if err != nil {
 		return err
