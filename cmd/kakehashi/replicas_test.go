@@ -305,6 +305,13 @@ func TestReplicasOnPostgres(t *testing.T) {
 // none can start and skipping otherwise, as pgtest.Shared does.
 func startCluster(t *testing.T) *pgtest.Cluster {
 	t.Helper()
+	if os.Getenv("KAKEHASHI_TEST_POSTGRES") != "" {
+		const why = "this test stops, starts or reconfigures a PostgreSQL cluster of its own; it cannot use KAKEHASHI_TEST_POSTGRES"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(why)
+		}
+		t.Skip(why)
+	}
 	c, err := pgtest.Start(context.Background())
 	if err != nil {
 		if errors.Is(err, pgtest.ErrUnavailable) && os.Getenv("CI") != "true" {
@@ -321,11 +328,8 @@ func startCluster(t *testing.T) *pgtest.Cluster {
 // listing written before is still found, and one written after the restart
 // is searchable within a second, by notification again.
 func TestReplicaSurvivesPostgresRestart(t *testing.T) {
-	if os.Getenv("KAKEHASHI_TEST_POSTGRES") != "" {
-		t.Skip("restarting needs a cluster started by the test, not KAKEHASHI_TEST_POSTGRES")
-	}
-	bin := buildBinary(t)
 	cluster := startCluster(t)
+	bin := buildBinary(t)
 	dsn := cluster.NewDatabase(t)
 	r := startReplica(t, bin, "replica", nil, "--db", dsn, "--addr", "127.0.0.1:0", "--follow-interval", "1m")
 	r.waitServing(t, 60*time.Second)
