@@ -42,6 +42,7 @@ func Run(t *testing.T, newDSN NewDSN) {
 		{"AuditEveryWrite", testAuditEveryWrite},
 		{"Meta", testMeta},
 	}
+	tests = append(tests, researcherTests...)
 	for _, tc := range append(append(append(append(append(tests, pipelineTests...), notifyTests...), callTests...), eventTests...), kpiTests...) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newDSN) })
 	}
