@@ -67,13 +67,13 @@ const (
 // OpenAlexReport says what an OpenAlex import did. Every work read is counted
 // once: Works = Seeds.Created + Seeds.Updated + Seeds.Unchanged + len(Problems).
 type OpenAlexReport struct {
-	Works         int            `json:"works"`
-	Seeds         UpsertCounts   `json:"seeds"`
-	Organizations OrgCounts      `json:"organizations"`
+	Works         int          `json:"works"`
+	Seeds         UpsertCounts `json:"seeds"`
+	Organizations OrgCounts    `json:"organizations"`
 	// Researchers counts the author profiles (see openalex_authors.go).
 	Researchers ResearcherCounts `json:"researchers"`
-	Skipped       map[string]int `json:"skipped"`
-	Problems      []*SkippedWork `json:"problems"`
+	Skipped     map[string]int   `json:"skipped"`
+	Problems    []*SkippedWork   `json:"problems"`
 }
 
 // UpsertCounts counts the outcomes of upserts.
