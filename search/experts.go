@@ -295,7 +295,7 @@ func (e *Engine) ExpertsFor(ctx context.Context, src ResearcherSource, l *kakeha
 	}
 
 	e.mu.RLock()
-	for _, h := range pi.ix.search(e.resolve(pi.ix, wts), expertCandidates, acceptPerson) {
+	for _, h := range pi.ix.search(e.resolvePeople(pi.ix, wts), expertCandidates, acceptPerson) {
 		get(h.doc).profile = h.score
 	}
 	seedRanked := e.rank(wts, min(len(pi.bySeed), expertCandidates), func(doc uint32) bool {
@@ -439,9 +439,31 @@ func (e *Engine) profileTermMatches(pi *peopleIndex, r *kakehashi.Researcher, wt
 				tf[f] = uint16(min(o.fields[f], 65535))
 			}
 		}
-		tm.Contribution = w.weight * e.pub.idfOf(w.term) * float64(pi.ix.impact(tf, length)) / impactScale
+		tm.Contribution = w.weight * e.peopleIDF(w.term) * float64(pi.ix.impact(tf, length)) / impactScale
 		out = append(out, tm)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Contribution > out[j].Contribution })
+	return out
+}
+
+// minPeopleIDF floors the idf of profile terms. The listing index counts
+// replaced versions of a listing in document frequencies until it is
+// rebuilt, so a term in nearly every listing of a much-edited corpus can
+// get a negative idf; a profile term must never count against a person.
+const minPeopleIDF = 0.01
+
+// peopleIDF is the listing corpus's idf of term, floored. The caller holds
+// e.mu.
+func (e *Engine) peopleIDF(term string) float64 { return max(e.pub.idfOf(term), minPeopleIDF) }
+
+// resolvePeople turns weighted terms into people-index query terms; terms
+// no profile has are dropped. The caller holds e.mu.
+func (e *Engine) resolvePeople(ix *index, wts []weightedTerm) []queryTerm {
+	out := make([]queryTerm, 0, len(wts))
+	for _, w := range wts {
+		if id, ok := ix.termIDs[w.term]; ok {
+			out = append(out, queryTerm{id: id, weight: w.weight * e.peopleIDF(w.term)})
+		}
+	}
 	return out
 }
