@@ -53,7 +53,9 @@ func (v *view) OrgKinds() []kakehashi.OrgKind { return kakehashi.OrgKinds }
 func (v *view) OpenToValues() []string { return kakehashi.OpenToValues }
 
 // Linked reports whether researcher x is linked to listing id, for the form.
-func (v *view) Linked(x *kakehashi.Researcher, id int64) bool { return slices.Contains(x.ListingIDs, id) }
+func (v *view) Linked(x *kakehashi.Researcher, id int64) bool {
+	return slices.Contains(x.ListingIDs, id)
+}
 
 // ProfileField names where in a profile a term was found.
 func (v *view) ProfileField(f string) string { return v.T("researchers.in." + f) }
@@ -277,10 +279,10 @@ type researcherFormData struct {
 	Orgs []*kakehashi.Organization
 	// Seeds are the seeds that may be ticked: the organization's, and those
 	// linked already.
-	Seeds                                      []*kakehashi.Listing
-	Mine                                       bool
+	Seeds                                     []*kakehashi.Listing
+	Mine                                      bool
 	Keywords, Languages, Publications, Hidden string
-	Errors                                     map[string]string
+	Errors                                    map[string]string
 }
 
 // researcherForm reads the posted form into x and reports parsing problems;
