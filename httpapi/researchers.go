@@ -40,9 +40,16 @@ type ResearcherInput struct {
 	Languages    *[]string                `json:"languages,omitempty" maxItems:"10" doc:"ISO 639-1 codes"`
 	ORCID        *string                  `json:"orcid,omitempty" doc:"ORCID iD, checksum validated" example:"0000-0002-1825-0097"`
 	OpenAlexID   *string                  `json:"openalex_id,omitempty" doc:"OpenAlex author id" example:"A5023888391"`
-	OpenTo       *kakehashi.Openness      `json:"open_to,omitempty"`
+	OpenTo       *OpennessInput           `json:"open_to,omitempty" doc:"Forms of collaboration the researcher is open to; absent flags keep their value"`
 	Publications *[]kakehashi.Publication `json:"publications,omitempty" maxItems:"200"`
 	ListingIDs   *[]int64                 `json:"listing_ids,omitempty" maxItems:"100" doc:"Seeds the researcher is behind"`
+}
+
+// OpennessInput sets some of a researcher's openness flags.
+type OpennessInput struct {
+	IndustryCollaboration *bool `json:"industry_collaboration,omitempty"`
+	CrossAppointment      *bool `json:"cross_appointment,omitempty"`
+	Startup               *bool `json:"startup,omitempty"`
 }
 
 func (in *ResearcherInput) apply(r *kakehashi.Researcher) {
@@ -58,7 +65,11 @@ func (in *ResearcherInput) apply(r *kakehashi.Researcher) {
 	set(&r.Languages, in.Languages)
 	set(&r.ORCID, in.ORCID)
 	set(&r.OpenAlexID, in.OpenAlexID)
-	set(&r.OpenTo, in.OpenTo)
+	if in.OpenTo != nil {
+		set(&r.OpenTo.IndustryCollaboration, in.OpenTo.IndustryCollaboration)
+		set(&r.OpenTo.CrossAppointment, in.OpenTo.CrossAppointment)
+		set(&r.OpenTo.Startup, in.OpenTo.Startup)
+	}
 	set(&r.Publications, in.Publications)
 	set(&r.ListingIDs, in.ListingIDs)
 }

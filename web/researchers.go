@@ -87,11 +87,10 @@ const weakExpert = 0.2
 // findExperts ranks the people for need l as the viewer may see them.
 func (h *Handler) findExperts(ctx context.Context, r *http.Request, l *kakehashi.Listing, f search.ExpertFilter, limit int) (*expertsView, error) {
 	finder, ok := h.engine.(expertFinder)
-	rs, isStore := h.store.(ResearcherStore)
-	if !ok || !isStore {
+	if !ok {
 		return nil, kakehashi.Errorf(kakehashi.ENOTFOUND, "expert finding is not available")
 	}
-	res, err := finder.Experts(ctx, rs, l.ID, kakehashi.UserFromContext(ctx), search.ExpertOptions{Limit: limit, Filter: f})
+	res, err := finder.Experts(ctx, h.store, l.ID, kakehashi.UserFromContext(ctx), search.ExpertOptions{Limit: limit, Filter: f})
 	if err != nil {
 		return nil, err
 	}
@@ -175,13 +174,8 @@ type researchersData struct {
 	CanCreate bool
 }
 
-func (h *Handler) researcherStore() (ResearcherStore, error) {
-	rs, ok := h.store.(ResearcherStore)
-	if !ok {
-		return nil, kakehashi.Errorf(kakehashi.ENOTFOUND, "researcher profiles are not available")
-	}
-	return rs, nil
-}
+// researcherStore returns the store as the researcher pages use it.
+func (h *Handler) researcherStore() (ResearcherStore, error) { return h.store, nil }
 
 func (h *Handler) researchers(w http.ResponseWriter, r *http.Request) {
 	rs, err := h.researcherStore()
