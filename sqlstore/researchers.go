@@ -192,6 +192,9 @@ func (db *DB) InsertResearcher(ctx context.Context, tx *sql.Tx, r *kakehashi.Res
 			return fmt.Errorf("link researcher %d to listing %d: %w", r.ID, lid, mapError(err))
 		}
 	}
+	if err := db.bumpResearchers(ctx, tx); err != nil {
+		return err
+	}
 	return db.audit(ctx, tx, actor, "researcher.create", "researcher", r.ID, map[string]string{"name": r.Name})
 }
 
@@ -301,6 +304,9 @@ func (db *DB) UpdateResearcher(ctx context.Context, r *kakehashi.Researcher, act
 				return fmt.Errorf("link researcher %d to listing %d: %w", r.ID, lid, mapError(err))
 			}
 		}
+		if err := db.bumpResearchers(ctx, tx); err != nil {
+			return err
+		}
 		return db.audit(ctx, tx, actor, "researcher.update", "researcher", r.ID, nil)
 	})
 }
@@ -347,6 +353,9 @@ func (db *DB) LinkResearcherTx(ctx context.Context, tx *sql.Tx, rid, lid int64, 
 	if _, err := tx.ExecContext(ctx, `UPDATE researchers SET updated_at = $1 WHERE id = $2`, now, rid); err != nil {
 		return false, fmt.Errorf("link researcher %d: %w", rid, err)
 	}
+	if err := db.bumpResearchers(ctx, tx); err != nil {
+		return false, err
+	}
 	return true, db.audit(ctx, tx, actor, "researcher.link", "researcher", rid, map[string]int64{"listing_id": lid})
 }
 
@@ -369,15 +378,27 @@ func (db *DB) FindResearcherTx(ctx context.Context, tx *sql.Tx, orcid, oaID stri
 	return 0, nil
 }
 
+// researchersSeqKey is the meta key of the researchers' write counter.
+const researchersSeqKey = "researchers_seq"
+
+// bumpResearchers counts a write of researchers or their links within tx,
+// so that ResearchersStamp is one key lookup.
+func (db *DB) bumpResearchers(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ($1, '1')
+		ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)`, researchersSeqKey)
+	if err != nil {
+		return fmt.Errorf("count researcher write: %w", err)
+	}
+	return nil
+}
+
 // ResearchersStamp changes whenever a researcher or a link is written: the
-// people index of the search engine rebuilds when it changes.
+// people index of the search engine rebuilds when it changes. It is the
+// value of a counter every such write increments in its transaction.
 func (db *DB) ResearchersStamp(ctx context.Context) (string, error) {
-	var n, links int64
-	var last sql.NullString
-	err := db.db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM researchers), (SELECT COUNT(*) FROM researcher_listings),
-		(SELECT CAST(MAX(updated_at) AS TEXT) FROM researchers)`).Scan(&n, &links, &last)
+	v, err := db.GetMeta(ctx, researchersSeqKey)
 	if err != nil {
 		return "", fmt.Errorf("read researchers stamp: %w", err)
 	}
-	return fmt.Sprintf("%d/%d/%s", n, links, last.String), nil
+	return v, nil
 }
