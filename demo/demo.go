@@ -15,7 +15,7 @@ import (
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
-//go:embed data/organizations.jsonl data/listings.jsonl
+//go:embed data/organizations.jsonl data/listings.jsonl data/researchers.jsonl
 var data embed.FS
 
 // Password is the password of every demo account. The demo is for trying
@@ -55,6 +55,7 @@ type Result struct {
 	Organizations int
 	Listings      int
 	Users         int
+	Researchers   int
 }
 
 // Load fills an empty database with the demo dataset. On a database that
@@ -112,6 +113,9 @@ func Load(ctx context.Context, db *sqlstore.DB, params auth.Params) (Result, err
 			return res, fmt.Errorf("demo account %s: %w", a.Email, err)
 		}
 		res.Users++
+	}
+	if res.Researchers, err = loadResearchers(ctx, db); err != nil {
+		return res, err
 	}
 	res.Loaded = true
 	return res, db.SetMeta(ctx, metaKey, "1")

@@ -36,6 +36,7 @@ type Store interface {
 	CallStore
 	EventStore
 	KPIStore
+	ResearcherStore
 	// Secret returns a named random server secret, created on first use.
 	Secret(ctx context.Context, name string) ([]byte, error)
 	// Ready returns nil when the store can serve requests.
@@ -162,6 +163,7 @@ func (s *Server) Handler(other http.Handler) http.Handler {
 	s.registerEvents(api)
 	s.registerWebhooks(api)
 	s.registerAlerts(api)
+	s.registerResearchers(api)
 
 	apiMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "no API route "+r.Method+" /api/v1"+r.URL.Path+"; see /api/v1/openapi.json", nil)

@@ -67,11 +67,13 @@ const (
 // OpenAlexReport says what an OpenAlex import did. Every work read is counted
 // once: Works = Seeds.Created + Seeds.Updated + Seeds.Unchanged + len(Problems).
 type OpenAlexReport struct {
-	Works         int            `json:"works"`
-	Seeds         UpsertCounts   `json:"seeds"`
-	Organizations OrgCounts      `json:"organizations"`
-	Skipped       map[string]int `json:"skipped"`
-	Problems      []*SkippedWork `json:"problems"`
+	Works         int          `json:"works"`
+	Seeds         UpsertCounts `json:"seeds"`
+	Organizations OrgCounts    `json:"organizations"`
+	// Researchers counts the author profiles (see openalex_authors.go).
+	Researchers ResearcherCounts `json:"researchers"`
+	Skipped     map[string]int   `json:"skipped"`
+	Problems    []*SkippedWork   `json:"problems"`
 }
 
 // UpsertCounts counts the outcomes of upserts.
@@ -224,6 +226,7 @@ type oaWork struct {
 	Language        string           `json:"language"`
 	Abstract        map[string][]int `json:"abstract_inverted_index"`
 	Authorships     []struct {
+		Author       oaAuthorRef     `json:"author"`
 		Institutions []oaInstitution `json:"institutions"`
 	} `json:"authorships"`
 	Concepts []oaConcept `json:"concepts"`
@@ -235,6 +238,8 @@ type oaItem struct {
 	line int
 	seed *kakehashi.Listing
 	orgs []*kakehashi.Organization
+	// authors become researcher profiles linked to the seed.
+	authors []*oaAuthor
 }
 
 var (
@@ -310,6 +315,7 @@ func parseOpenAlexWork(line int, text []byte) (*oaItem, *SkippedWork) {
 	if len(it.orgs) == 0 {
 		return skip(SkipNoCountry, "no institution with a country")
 	}
+	it.authors = workAuthors(&w, title)
 	kind := kakehashi.KindTechnology
 	if w.Type == "dataset" {
 		kind = kakehashi.KindDataset
@@ -417,6 +423,7 @@ func (im *Importer) ImportOpenAlex(ctx context.Context, r io.Reader) (*OpenAlexR
 	}
 	rep := &OpenAlexReport{Skipped: map[string]int{}, Problems: []*SkippedWork{}}
 	orgs := newOrgResolver(im)
+	authors := newAuthorLinker(im)
 	pctx, cancel := context.WithCancel(ctx)
 	ch := make(chan parsedBatch, 1)
 	go parseOpenAlexStream(pctx, r, size, ch)
@@ -431,7 +438,7 @@ func (im *Importer) ImportOpenAlex(ctx context.Context, r io.Reader) (*OpenAlexR
 			rep.skip(s)
 		}
 		if len(b.items) > 0 {
-			if err := im.writeOpenAlexBatch(ctx, b.items, rep, orgs); err != nil {
+			if err := im.writeOpenAlexBatch(ctx, b.items, rep, orgs, authors); err != nil {
 				return rep, err
 			}
 		}
@@ -508,12 +515,13 @@ func parseOpenAlexStream(ctx context.Context, r io.Reader, size int, ch chan<- p
 
 // writeOpenAlexBatch writes items in one transaction. If the database
 // refuses one, each item is retried alone so that only the bad one is lost.
-func (im *Importer) writeOpenAlexBatch(ctx context.Context, items []*oaItem, rep *OpenAlexReport, orgs *orgResolver) error {
+func (im *Importer) writeOpenAlexBatch(ctx context.Context, items []*oaItem, rep *OpenAlexReport, orgs *orgResolver, authors *authorLinker) error {
 	var seeds UpsertCounts
 	var skipped []*SkippedWork
 	err := im.DB.InTx(ctx, func(tx *sql.Tx) error {
 		seeds, skipped = UpsertCounts{}, skipped[:0]
 		orgs.begin()
+		authors.begin()
 		for _, it := range items {
 			owner, err := orgs.resolve(ctx, tx, it.orgs[0])
 			if err != nil {
@@ -531,11 +539,15 @@ func (im *Importer) writeOpenAlexBatch(ctx context.Context, items []*oaItem, rep
 				return err
 			}
 			seeds.add(res)
+			if err := authors.link(ctx, tx, it, l.ID, orgs); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
 	if err == nil {
 		orgs.commit(&rep.Organizations)
+		authors.commit(&rep.Researchers)
 		rep.Seeds.Created += seeds.Created
 		rep.Seeds.Updated += seeds.Updated
 		rep.Seeds.Unchanged += seeds.Unchanged
@@ -545,6 +557,7 @@ func (im *Importer) writeOpenAlexBatch(ctx context.Context, items []*oaItem, rep
 		return nil
 	}
 	orgs.rollback()
+	authors.begin()
 	if ctx.Err() != nil {
 		return err
 	}
@@ -556,7 +569,7 @@ func (im *Importer) writeOpenAlexBatch(ctx context.Context, items []*oaItem, rep
 		return err
 	}
 	for _, it := range items {
-		if err := im.writeOpenAlexBatch(ctx, []*oaItem{it}, rep, orgs); err != nil {
+		if err := im.writeOpenAlexBatch(ctx, []*oaItem{it}, rep, orgs, authors); err != nil {
 			return err
 		}
 	}

@@ -71,6 +71,8 @@ type Engine struct {
 	orgs      map[int64]*kakehashi.Organization
 	seq       int64
 	ready     bool
+	// experts caches the people index of expert finding (experts.go).
+	experts expertCache
 }
 
 // Options configure an Engine.

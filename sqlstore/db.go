@@ -204,6 +204,25 @@ func (db *DB) Migrate(ctx context.Context) error {
 	})
 }
 
+// MigrationVersions returns the versions of the embedded migrations in
+// order. Versions may have gaps: numbers are reserved per feature branch.
+func MigrationVersions() ([]int, error) {
+	files, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	out := make([]int, 0, len(files))
+	for _, name := range files {
+		v, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(name, "migrations/"), "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number", name)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // SchemaVersion returns the highest applied migration, 0 before the first.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	var v sql.NullInt64

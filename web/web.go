@@ -41,6 +41,7 @@ type Store interface {
 	EventStore
 	ScreeningStore
 	ListBrowser
+	ResearcherStore
 	kakehashi.OrganizationService
 	kakehashi.UserService
 	kakehashi.ListingService
@@ -171,6 +172,7 @@ func New(store Store, engine Engine, auth Auth, log *slog.Logger) (*Handler, err
 	m.HandleFunc("GET /lang", h.setLang)
 	h.registerCalls(m)
 	h.registerEvents(m)
+	h.registerResearchers(m)
 	m.HandleFunc("GET /static/{file}", h.static)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, kakehashi.Errorf(kakehashi.ENOTFOUND, "no page %s", r.URL.Path))

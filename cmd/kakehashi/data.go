@@ -144,6 +144,8 @@ func printOpenAlexReport(w io.Writer, name string, rep *importer.OpenAlexReport)
 	fmt.Fprintf(w, "  %-13s %6d created  %6d updated  %6d unchanged\n", "seeds", s.Created, s.Updated, s.Unchanged)
 	fmt.Fprintf(w, "  %-13s %6d created  %6d updated  %6d unchanged  %6d merged (matched an existing one)\n",
 		"organizations", o.Created, o.Updated, o.Unchanged, o.Merged)
+	fmt.Fprintf(w, "  %-13s %6d created  %6d linked (existed)  %6d new seed links  %6d authors skipped (no name or id)\n",
+		"researchers", rep.Researchers.Created, rep.Researchers.Linked, rep.Researchers.Links, rep.Researchers.Skipped)
 	skipped := len(rep.Problems)
 	if skipped == 0 {
 		return

@@ -11,6 +11,7 @@
 //	kakehashi export  [--db …] --format jsonl|csv [--what all|organizations|listings] [--out FILE]
 //	kakehashi search  [--db …] [--side seed|need] [--country CC] [--json] QUERY
 //	kakehashi match   [--db …] [--json] LISTING_ID
+//	kakehashi experts [--db …] --listing ID [--country CC] [--org-kind K] [--career-stage S] [--open-to O] [--json]
 //	kakehashi introductions [--db …] [--open] [--stalled] [--stall-days 14] [--remind] [--json]
 //	kakehashi screen  load [--db …] --format csl|csv [--name NAME] FILE  |  check [--db …] [--country CC] [--json] NAME
 //	kakehashi backup  [--db …] [--pg-dump PATH] OUT
@@ -82,6 +83,7 @@ Commands:
   export    export organizations and listings
   search    search seeds and needs (English or Japanese)
   match     the best matches for a listing, explained
+  experts   who could work on a need: researchers ranked and explained
   introductions  list introductions (--stalled: the work queue; --remind: send reminders)
   screen    load restricted-party lists (screen load) and check a name (screen check)
   backup    copy the database to a new file while it is in use (SQLite VACUUM INTO, PostgreSQL pg_dump)
@@ -112,6 +114,8 @@ func (e *Env) Run(ctx context.Context, args []string) error {
 		return e.searchCmd(ctx, args[1:])
 	case "match":
 		return e.matchCmd(ctx, args[1:])
+	case "experts":
+		return e.expertsCmd(ctx, args[1:])
 	case "bench":
 		return e.benchCmd(ctx, args[1:])
 	case "introductions":

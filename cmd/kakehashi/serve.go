@@ -76,7 +76,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 			return fmt.Errorf("load demo data: %w", err)
 		}
 		if res.Loaded {
-			log.Info("demo data loaded", "organizations", res.Organizations, "listings", res.Listings, "users", res.Users,
+			log.Info("demo data loaded", "organizations", res.Organizations, "listings", res.Listings, "users", res.Users, "researchers", res.Researchers,
 				"password", demo.Password)
 		} else {
 			log.Info("demo data not loaded: the database already has data")

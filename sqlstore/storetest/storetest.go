@@ -42,6 +42,7 @@ func Run(t *testing.T, newDSN NewDSN) {
 		{"AuditEveryWrite", testAuditEveryWrite},
 		{"Meta", testMeta},
 	}
+	tests = append(tests, researcherTests...)
 	for _, tc := range append(append(append(append(append(tests, pipelineTests...), notifyTests...), callTests...), eventTests...), kpiTests...) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newDSN) })
 	}
@@ -148,8 +149,12 @@ func testMigrateConcurrently(t *testing.T, newDSN NewDSN) {
 		t.Fatalf("schema version = %d, %v; want ≥ 1", v, err)
 	}
 	var n int
-	if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != v {
-		t.Fatalf("schema_migrations has %d rows (%v), want %d: a migration ran twice or was skipped", n, err, v)
+	want, verr := sqlstore.MigrationVersions()
+	if verr != nil || len(want) == 0 || want[len(want)-1] != v {
+		t.Fatalf("embedded migrations %v (%v); schema version %d", want, verr, v)
+	}
+	if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(want) {
+		t.Fatalf("schema_migrations has %d rows (%v), want %d: a migration ran twice or was skipped", n, err, len(want))
 	}
 }
 
