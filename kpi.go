@@ -60,6 +60,8 @@ type KPIReport struct {
 	Stalled int `json:"stalled"`
 	// DeclineReasons counts the interests declined in the range by reason.
 	DeclineReasons []KPICount `json:"decline_reasons"`
+	// Consortia is the consortium activity in the range.
+	Consortia ConsortiumKPIs `json:"consortia"`
 }
 
 // CurrencyTotal is a sum of agreement values in minor units of Currency.
@@ -85,6 +87,12 @@ type FactBook struct {
 	// PartnersByCountry counts distinct partner organizations of the
 	// introductions that reached introduced, by country.
 	PartnersByCountry []KPICount `json:"partners_by_country,omitempty"`
+	// ConsortiaLed and ConsortiaJoined count the consortia the viewer may
+	// see that the organization leads or is another active member of;
+	// ConsortiumTasks counts its tasks in them by status (nil when none).
+	ConsortiaLed    int        `json:"consortia_led"`
+	ConsortiaJoined int        `json:"consortia_joined"`
+	ConsortiumTasks []KPICount `json:"consortium_tasks,omitempty"`
 }
 
 // CanSeeKPIs reports whether u may see the KPI dashboard: platform staff.

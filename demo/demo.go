@@ -56,6 +56,8 @@ type Result struct {
 	Listings      int
 	Users         int
 	Researchers   int
+	Consortia     int
+	FundingCalls  int
 }
 
 // Load fills an empty database with the demo dataset. On a database that
@@ -115,6 +117,9 @@ func Load(ctx context.Context, db *sqlstore.DB, params auth.Params) (Result, err
 		res.Users++
 	}
 	if res.Researchers, err = loadResearchers(ctx, db); err != nil {
+		return res, err
+	}
+	if err := loadConsortia(ctx, db, &res); err != nil {
 		return res, err
 	}
 	res.Loaded = true

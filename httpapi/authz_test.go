@@ -90,7 +90,7 @@ func introWant(c cell) int {
 }
 
 func authzCases() []authzCase {
-	return append(append(append(append(coreAuthzCases(), callAuthzCases()...), eventAuthzCases()...), kpiAuthzCases()...), researcherAuthzCases()...)
+	return append(append(append(append(append(coreAuthzCases(), callAuthzCases()...), eventAuthzCases()...), kpiAuthzCases()...), researcherAuthzCases()...), consortiumAuthzCases()...)
 }
 
 // coreAuthzCases are the rows of the core, the pipeline and screening.

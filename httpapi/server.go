@@ -37,6 +37,8 @@ type Store interface {
 	EventStore
 	KPIStore
 	ResearcherStore
+	ConsortiumStore
+	FundingStore
 	// Secret returns a named random server secret, created on first use.
 	Secret(ctx context.Context, name string) ([]byte, error)
 	// Ready returns nil when the store can serve requests.
@@ -164,6 +166,8 @@ func (s *Server) Handler(other http.Handler) http.Handler {
 	s.registerWebhooks(api)
 	s.registerAlerts(api)
 	s.registerResearchers(api)
+	s.registerConsortia(api)
+	s.registerFunding(api)
 
 	apiMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "no API route "+r.Method+" /api/v1"+r.URL.Path+"; see /api/v1/openapi.json", nil)

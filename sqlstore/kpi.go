@@ -267,6 +267,9 @@ func (db *DB) FactBook(ctx context.Context, orgID int64, viewer *kakehashi.User)
 		fb.ListingsPerMonth = append(fb.ListingsPerMonth, kakehashi.KPICount{Key: m, Count: n})
 	}
 	sort.Slice(fb.ListingsPerMonth, func(i, j int) bool { return fb.ListingsPerMonth[i].Key < fb.ListingsPerMonth[j].Key })
+	if err := db.consortiumFactBook(ctx, fb, orgID, viewer); err != nil {
+		return nil, err
+	}
 	if !kakehashi.SeesPipelineFigures(viewer, orgID) {
 		return fb, nil
 	}

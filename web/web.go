@@ -37,6 +37,7 @@ var staticFS embed.FS
 // Store is what the pages read and write.
 type Store interface {
 	CallStore
+	ConsortiumStore
 	KPIStore
 	EventStore
 	ScreeningStore
@@ -173,6 +174,7 @@ func New(store Store, engine Engine, auth Auth, log *slog.Logger) (*Handler, err
 	h.registerCalls(m)
 	h.registerEvents(m)
 	h.registerResearchers(m)
+	h.registerConsortia(m)
 	m.HandleFunc("GET /static/{file}", h.static)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, kakehashi.Errorf(kakehashi.ENOTFOUND, "no page %s", r.URL.Path))
