@@ -471,14 +471,12 @@ func TestBrowserJourney(t *testing.T) {
 	step("done")
 }
 
-// TestFirstLoadTiming loads the home page once in a fresh browser and checks
-// that no request of it, the page or an asset, took over 200 ms on loopback.
-// A request's time runs from its start to the last byte of its response
-// (responseEnd - startTime: a resource entry's duration). The navigation
-// entry's duration runs on to the end of the load event, so it also counts
-// parsing, running the scripts and drawing the chart; it is logged, not held
-// to the limit.
-func TestFirstLoadTiming(t *testing.T) {
+// TestFirstLoad loads the home page once in a fresh browser and checks that
+// the page and every asset it needs arrive whole, Chart.js among them. Each
+// request's timing (responseEnd - startTime) is logged for reading with -v;
+// it is not asserted, because a timed test fails on a busy machine for
+// reasons that are not the code's: speed is measured by BenchmarkPages.
+func TestFirstLoad(t *testing.T) {
 	base, _ := startStack(t)
 	ctx := newBrowser(t)
 	do(ctx, t, "open the home page", chromedp.Navigate(base+"/"))
@@ -506,16 +504,12 @@ func TestFirstLoadTiming(t *testing.T) {
 	if len(entries) < 5 || entries[0].Type != "navigation" {
 		t.Fatalf("%d performance entries, want the page, app.css, htmx, app.js and Chart.js: %+v", len(entries), entries)
 	}
-	const limit = 200.0 // ms
 	var chart bool
 	for _, e := range entries {
 		name := strings.TrimPrefix(e.Name, base)
 		chart = chart || strings.Contains(name, "chart.min")
 		t.Logf("%-10s %-36s status %d, %6.0f bytes, start %6.1f ms, first byte %5.1f ms, request %5.1f ms, duration %6.1f ms",
 			e.Type, name, e.Status, e.Size, e.Start, e.TTFB, e.Request, e.Duration)
-		if e.Request > limit {
-			t.Errorf("request for %s took %.1f ms, over %.0f ms", name, e.Request, limit)
-		}
 		if e.Status != http.StatusOK {
 			t.Errorf("%s: status %d", name, e.Status)
 		}

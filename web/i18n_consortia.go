@@ -3,6 +3,7 @@ package web
 // consortiumMessages are the interface strings of the consortium and
 // funding pages, in English and Japanese.
 var consortiumMessages = map[string][2]string{
+	"inbox.kind.consortium":   {"Consortium", "コンソーシアム"},
 	"cons.nav":                {"Consortia", "コンソーシアム"},
 	"cons.list.title":         {"Consortia", "コンソーシアム"},
 	"cons.list.lead":          {"Companies, universities and agencies working together on a shared research theme. Ask to join one; its lead organization approves.", "共通の研究テーマのもとで企業・大学・機関が連携するコンソーシアムです。参加を申請すると、幹事機関が承認します。"},

@@ -963,7 +963,8 @@ type inboxItem struct {
 // inboxKinds are the kinds of notification the store sends.
 var inboxKinds = map[string]string{"interest": "inbox.kind.interest", "stage": "inbox.kind.stage", "message": "inbox.kind.message",
 	"assigned": "inbox.kind.assigned", "stalled": "inbox.kind.stalled", "alert": "inbox.kind.alert",
-	"proposal": "inbox.kind.proposal", "proposal_stage": "inbox.kind.proposal_stage", "decision": "inbox.kind.decision", "reviewer": "inbox.kind.reviewer"}
+	"proposal": "inbox.kind.proposal", "proposal_stage": "inbox.kind.proposal_stage", "decision": "inbox.kind.decision", "reviewer": "inbox.kind.reviewer",
+	"consortium": "inbox.kind.consortium"}
 
 func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) {
 	u := h.requireUser(w, r)
