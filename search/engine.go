@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/lexicon"
 	"github.com/kakehashi/kakehashi/textproc"
 )
 
@@ -54,6 +55,7 @@ type docMeta struct {
 // Engine is the matching engine. It is safe for concurrent use.
 type Engine struct {
 	an     *textproc.Analyzer
+	lex    *lexicon.Lexicon // nil: monolingual
 	src    Source
 	log    *slog.Logger
 	params Params
@@ -79,6 +81,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Workers analyze listings in parallel during a build (default: all cores).
 	Workers int
+	// Lexicon translates queries between Japanese and English; without it
+	// the engine matches monolingually.
+	Lexicon *lexicon.Lexicon
 }
 
 // New returns an empty engine reading from src.
@@ -89,7 +94,7 @@ func New(an *textproc.Analyzer, src Source, opt Options) *Engine {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{an: an, src: src, log: opt.Logger, params: opt.Params, orgs: map[int64]*kakehashi.Organization{}}
+	e := &Engine{an: an, lex: opt.Lexicon, src: src, log: opt.Logger, params: opt.Params, orgs: map[int64]*kakehashi.Organization{}}
 	e.reset([numFields]float64{})
 	return e
 }

@@ -33,6 +33,9 @@ type Params struct {
 	// normalization.
 	Weight [numFields]float64
 	B      [numFields]float64
+	// Translation scales the weight a query word's translations share
+	// (into the other language) relative to the word itself.
+	Translation float64
 }
 
 // DefaultParams were tuned on the SciFact training claims (see BENCHMARKS.md):
@@ -42,6 +45,8 @@ func DefaultParams() Params {
 		K1:     1.2,
 		Weight: [numFields]float64{2.0, 2.0, 1.5, 1.0},
 		B:      [numFields]float64{0.6, 0.3, 0.75, 0.75},
+
+		Translation: 1,
 	}
 }
 
@@ -410,6 +415,10 @@ func ParseParams(s string, base Params) (Params, error) {
 			p.K1 = x
 			continue
 		}
+		if k == "translation" {
+			p.Translation = x
+			continue
+		}
 		dst := &p.Weight
 		if b, ok := strings.CutPrefix(k, "b."); ok {
 			dst, k = &p.B, b
@@ -419,7 +428,7 @@ func ParseParams(s string, base Params) (Params, error) {
 		}
 		f := slices.IndexFunc([]Field{FieldTitle, FieldKeywords, FieldSummary, FieldBody}, func(f Field) bool { return f.String() == k })
 		if f < 0 {
-			return p, fmt.Errorf("parameter %q: unknown name %q (k1, title, keywords, summary, body, b.<field>)", kv, k)
+			return p, fmt.Errorf("parameter %q: unknown name %q (k1, translation, title, keywords, summary, body, b.<field>)", kv, k)
 		}
 		dst[f] = x
 	}

@@ -1,0 +1,229 @@
+package search
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kakehashi/kakehashi/lexicon"
+	"github.com/kakehashi/kakehashi/textproc"
+)
+
+// Cross-lingual matching: a query's Japanese content words are translated
+// into weighted English alternatives with the EDICT lexicon, and its
+// English words into Japanese ones, and searched together with the
+// original terms. The alternatives of one source word share that word's
+// weight, in the proportions the lexicon gives (first sense and common
+// entries first), so a word with five translations weighs no more than a
+// word with one.
+
+// maxLoanwordSpellings bounds the English spellings tried for a katakana
+// word the dictionary lacks.
+const maxLoanwordSpellings = 200
+
+// jaInfo is what translation needs to know of a Japanese query term: the
+// terms it is a compound of, and whether it also occurs on its own
+// rather than only inside a compound.
+type jaInfo struct {
+	parts      []string
+	standalone bool
+}
+
+// noteCompounds records, for the Japanese tokens of one text, which are
+// compounds (the analyzer emits a compound after its parts, spanning
+// them) and which occur on their own.
+func noteCompounds(toks []textproc.Token, info map[string]*jaInfo) {
+	inside := make([]bool, len(toks))
+	for i, t := range toks {
+		if t.Script != textproc.ScriptJapanese {
+			continue
+		}
+		var parts []string
+		for j := i - 1; j >= 0 && toks[j].Start >= t.Start; j-- {
+			if toks[j].End <= t.End && toks[j].Script == textproc.ScriptJapanese && toks[j].End-toks[j].Start < t.End-t.Start {
+				parts = append(parts, toks[j].Term)
+				inside[j] = true
+			}
+		}
+		in := info[t.Term]
+		if in == nil {
+			in = &jaInfo{}
+			info[t.Term] = in
+		}
+		if len(parts) > 0 && in.parts == nil {
+			in.parts = parts
+		}
+	}
+	for i, t := range toks {
+		if t.Script == textproc.ScriptJapanese && !inside[i] {
+			info[t.Term].standalone = true
+		}
+	}
+}
+
+// translationAlt is one alternative of a source word: index terms with
+// the share of the word's weight they carry together.
+type translationAlt struct {
+	text  string // as the lexicon gives it, for explanations
+	terms []string
+	share float64
+}
+
+// translate returns wts followed by the translations of its terms.
+// Terms already in wts keep their place; a translated term that is also
+// an original one adds its weight there. The caller must not hold e.mu.
+func (e *Engine) translate(wts []weightedTerm, info map[string]*jaInfo) []weightedTerm {
+	if e.lex == nil || len(wts) == 0 {
+		return wts
+	}
+	weightOf := map[string]float64{}
+	for _, w := range wts {
+		weightOf[w.term] = w.weight
+	}
+	covered := map[string]bool{}
+	type source struct {
+		w    weightedTerm
+		alts []translationAlt
+	}
+	var sources []source
+	// Compounds first: a compound the dictionary knows is translated
+	// whole, carrying its parts' weight too; its parts are then not
+	// translated one by one unless they also stand alone.
+	for _, w := range wts {
+		in := info[w.term]
+		if !isJapanese(w.term) || in == nil || len(in.parts) == 0 {
+			continue
+		}
+		alts := e.jaAlternatives(w.term)
+		if len(alts) == 0 {
+			continue
+		}
+		tw := w
+		for _, p := range in.parts {
+			if pi := info[p]; pi != nil && !pi.standalone && !covered[p] {
+				covered[p] = true
+				tw.weight += weightOf[p]
+			}
+		}
+		covered[w.term] = true
+		sources = append(sources, source{tw, alts})
+	}
+	for _, w := range wts {
+		if covered[w.term] {
+			continue
+		}
+		var alts []translationAlt
+		if isJapanese(w.term) {
+			in := info[w.term]
+			if in != nil && len(in.parts) > 0 {
+				continue // an unknown compound: its parts are translated
+			}
+			if utf8.RuneCountInString(w.term) < 2 && (in == nil || !in.standalone) {
+				continue // a fragment of a compound (液, 性)
+			}
+			alts = e.jaAlternatives(w.term)
+		} else {
+			alts = e.enAlternatives(w.surface)
+		}
+		if len(alts) > 0 {
+			sources = append(sources, source{w, alts})
+		}
+	}
+	out := wts
+	at := map[string]int{}
+	for i, w := range out {
+		at[w.term] = i
+	}
+	for _, s := range sources {
+		for _, a := range s.alts {
+			per := s.w.weight * e.params.Translation * a.share / float64(len(a.terms))
+			for _, t := range a.terms {
+				if i, ok := at[t]; ok {
+					out[i].weight += per
+					continue
+				}
+				at[t] = len(out)
+				out = append(out, weightedTerm{term: t, surface: a.text, weight: per, from: s.w.surface})
+			}
+		}
+	}
+	return out
+}
+
+func isJapanese(term string) bool {
+	r, _ := utf8.DecodeRuneInString(term)
+	return r >= 0x3040
+}
+
+// jaAlternatives translates a Japanese term into English index terms: by
+// the dictionary, or for a katakana loanword it lacks, by the likely
+// English spellings that the index knows.
+func (e *Engine) jaAlternatives(term string) []translationAlt {
+	var alts []translationAlt
+	for _, t := range e.lex.JaEn(term) {
+		terms := e.englishTerms(t.Text)
+		if len(terms) > 0 {
+			alts = append(alts, translationAlt{text: t.Text, terms: terms, share: t.Weight})
+		}
+	}
+	if len(alts) > 0 || !lexicon.IsKatakana(term) {
+		return alts
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	for _, sp := range lexicon.Spellings(term, maxLoanwordSpellings) {
+		terms := e.englishTerms(sp)
+		if len(terms) != 1 {
+			continue
+		}
+		if _, ok := e.pub.termIDs[terms[0]]; ok {
+			return []translationAlt{{text: sp, terms: terms, share: 1}}
+		}
+	}
+	return nil
+}
+
+// englishTerms analyzes an English gloss into index terms.
+func (e *Engine) englishTerms(text string) []string {
+	var out []string
+	for _, t := range e.an.Analyze(text) {
+		if t.Script == textproc.ScriptLatin {
+			out = append(out, t.Term)
+		}
+	}
+	return out
+}
+
+// enAlternatives translates an English word into Japanese index terms: a
+// headword the analyzer keeps whole, or else its parts.
+func (e *Engine) enAlternatives(surface string) []translationAlt {
+	var alts []translationAlt
+	for _, t := range e.lex.EnJa(strings.ToLower(surface)) {
+		toks := e.an.Analyze(t.Text)
+		var terms []string
+		for _, tk := range toks {
+			if tk.Script != textproc.ScriptJapanese {
+				continue
+			}
+			if tk.Start == 0 && tk.End == len(t.Text) {
+				terms = []string{tk.Term}
+				break
+			}
+			terms = append(terms, tk.Term)
+		}
+		if len(terms) > 0 {
+			alts = append(alts, translationAlt{text: t.Text, terms: terms, share: t.Weight})
+		}
+	}
+	return alts
+}
+
+// Languages says how the engine matches across languages, for /readyz and
+// the log: cross-lingual with the dictionary's size, or monolingual.
+func (e *Engine) Languages() string {
+	if e.lex == nil {
+		return "monolingual: no Japanese–English dictionary loaded (install Debian's edict package)"
+	}
+	st := e.lex.Stats()
+	return fmt.Sprintf("cross-lingual ja⇄en (EDICT: %d Japanese, %d English terms)", st.Japanese, st.English)
+}
