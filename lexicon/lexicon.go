@@ -51,8 +51,9 @@ type Translation struct {
 // Lexicon is the two-way table. It is read-only after Load and safe for
 // concurrent use.
 type Lexicon struct {
-	jaEn map[string][]Translation
-	enJa map[string][]Translation
+	jaEn    map[string][]Translation
+	enJa    map[string][]Translation
+	entries int
 }
 
 // Entry is one parsed EDICT line.
@@ -295,7 +296,7 @@ func Load(path string) (*Lexicon, error) {
 // Read parses an EUC-JP EDICT stream. Malformed lines (and the header
 // line) are skipped; a stream without any entry is an error.
 func Read(r io.Reader) (*Lexicon, error) {
-	b := &builder{jaEn: map[string]map[string]float64{}, enJa: map[string]map[string]float64{}}
+	b := newBuilder()
 	sc := bufio.NewScanner(transform.NewReader(r, japanese.EUCJP.NewDecoder()))
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	for sc.Scan() {
@@ -315,12 +316,29 @@ func Read(r io.Reader) (*Lexicon, error) {
 	if b.entries == 0 {
 		return nil, fmt.Errorf("no EDICT entries found")
 	}
-	return &Lexicon{jaEn: normalize(b.jaEn), enJa: normalize(b.enJa)}, nil
+	return b.lexicon(), nil
+}
+
+// New builds a lexicon from parsed entries, as Read does from a file.
+func New(entries ...Entry) *Lexicon {
+	b := newBuilder()
+	for i := range entries {
+		b.add(&entries[i])
+	}
+	return b.lexicon()
+}
+
+func newBuilder() *builder {
+	return &builder{jaEn: map[string]map[string]float64{}, enJa: map[string]map[string]float64{}}
+}
+
+func (b *builder) lexicon() *Lexicon {
+	return &Lexicon{jaEn: normalize(b.jaEn), enJa: normalize(b.enJa), entries: b.entries}
 }
 
 // Stats returns the table sizes.
 func (l *Lexicon) Stats() Stats {
-	return Stats{Japanese: len(l.jaEn), English: len(l.enJa)}
+	return Stats{Entries: l.entries, Japanese: len(l.jaEn), English: len(l.enJa)}
 }
 
 // JaEn returns the weighted English translations of a Japanese word (NFKC
