@@ -189,8 +189,10 @@ type weightedTerm struct {
 	term    string
 	surface string
 	weight  float64
-	// from is the query word this term translates, if it is a translation.
-	from string
+	// from is the query word this term translates, if it is a translation;
+	// spelled marks a guessed spelling of a katakana loanword.
+	from    string
+	spelled bool
 }
 
 // queryTerms analyzes free text into weighted terms: a term repeated in the
@@ -510,6 +512,9 @@ func (e *Engine) termMatches(l *kakehashi.Listing, wts []weightedTerm) []TermMat
 		if w.from != "" {
 			tm.Query = w.from
 			tm.Translation = w.from + " → " + w.surface
+			if w.spelled {
+				tm.Translation = w.from + " → " + strings.ToLower(o.surfaces[0])
+			}
 		}
 		var tf [numFields]uint16
 		for f := range numFields {

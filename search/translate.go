@@ -67,6 +67,11 @@ type translationAlt struct {
 	text  string // as the lexicon gives it, for explanations
 	terms []string
 	share float64
+	// src is the piece of the source word translated, when not all of it.
+	src string
+	// spelled marks a guessed loanword spelling: explanations show the
+	// listing's own word instead.
+	spelled bool
 }
 
 // translate returns wts followed by the translations of its terms.
@@ -143,7 +148,11 @@ func (e *Engine) translate(wts []weightedTerm, info map[string]*jaInfo) []weight
 					continue
 				}
 				at[t] = len(out)
-				out = append(out, weightedTerm{term: t, surface: a.text, weight: per, from: s.w.surface})
+				from := s.w.surface
+				if a.src != "" {
+					from = a.src
+				}
+				out = append(out, weightedTerm{term: t, surface: a.text, weight: per, from: from, spelled: a.spelled})
 			}
 		}
 	}
@@ -171,16 +180,86 @@ func (e *Engine) jaAlternatives(term string) []translationAlt {
 	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	for _, sp := range lexicon.Spellings(term, maxLoanwordSpellings) {
+	if sp, t := e.spell(term, maxLoanwordSpellings); t != "" {
+		return []translationAlt{{text: sp, terms: []string{t}, share: 1, spelled: true}}
+	}
+	return e.katakanaPieces(term)
+}
+
+// spell returns the first likely English spelling of a katakana word
+// whose term the index knows, and that term. The caller holds e.mu.
+func (e *Engine) spell(kata string, n int) (string, string) {
+	for _, sp := range lexicon.Spellings(kata, n) {
 		terms := e.englishTerms(sp)
 		if len(terms) != 1 {
 			continue
 		}
 		if _, ok := e.pub.termIDs[terms[0]]; ok {
-			return []translationAlt{{text: sp, terms: terms, share: 1}}
+			return sp, terms[0]
 		}
 	}
-	return nil
+	return "", ""
+}
+
+// maxPieceSpellings bounds the spellings tried for each piece of a
+// katakana compound.
+const maxPieceSpellings = 40
+
+// katakanaPieces splits a katakana compound that neither the dictionary
+// nor a spelling knows (ウェアラブルセンサー, which the analyzer may cut in
+// the wrong place) into the fewest pieces that each are a dictionary word
+// or spell a term of the index; the pieces share the word's weight. The
+// caller holds e.mu.
+func (e *Engine) katakanaPieces(term string) []translationAlt {
+	rs := []rune(term)
+	n := len(rs)
+	if n < 4 || n > 24 {
+		return nil
+	}
+	type piece struct {
+		from  int
+		alts  []translationAlt
+		count int
+	}
+	best := make([]*piece, n+1)
+	best[0] = &piece{}
+	for j := 2; j <= n; j++ {
+		for i := 0; i+2 <= j; i++ {
+			if best[i] == nil || (best[j] != nil && best[i].count+1 >= best[j].count) {
+				continue
+			}
+			w := string(rs[i:j])
+			if w == term {
+				continue
+			}
+			var alts []translationAlt
+			for _, t := range e.lex.JaEn(w) {
+				if terms := e.englishTerms(t.Text); len(terms) > 0 {
+					alts = append(alts, translationAlt{text: t.Text, terms: terms, share: t.Weight, src: w})
+				}
+			}
+			if len(alts) == 0 {
+				if sp, t := e.spell(w, maxPieceSpellings); t != "" {
+					alts = []translationAlt{{text: sp, terms: []string{t}, share: 1, src: w, spelled: true}}
+				}
+			}
+			if len(alts) > 0 {
+				best[j] = &piece{from: i, alts: alts, count: best[i].count + 1}
+			}
+		}
+	}
+	if best[n] == nil {
+		return nil
+	}
+	var out []translationAlt
+	k := float64(best[n].count)
+	for j := n; j > 0; j = best[j].from {
+		for _, a := range best[j].alts {
+			a.share /= k
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // englishTerms analyzes an English gloss into index terms.
