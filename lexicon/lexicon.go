@@ -212,7 +212,7 @@ type Stats struct {
 
 // builder accumulates raw weights before they are normalized.
 type builder struct {
-	jaEn, enJa map[string]map[string]float64
+	jaEn, enJa map[string][]Translation
 	entries    int
 }
 
@@ -240,26 +240,39 @@ func (b *builder) add(e *Entry) {
 	}
 }
 
-func addWeight(m map[string]map[string]float64, k, v string, w float64) {
-	inner := m[k]
-	if inner == nil {
-		inner = map[string]float64{}
-		m[k] = inner
+// keepWhileBuilding bounds the alternatives a word holds while the table
+// is built. An alternative only ever gains weight, and one pushed out is
+// below the keepWhileBuilding best at that moment, so the best
+// MaxAlternatives at the end are exact.
+const keepWhileBuilding = 16
+
+// addWeight gives v the weight w among k's alternatives, keeping the
+// largest weight when v was already there.
+func addWeight(m map[string][]Translation, k, v string, w float64) {
+	ts := m[k]
+	low := -1
+	for i := range ts {
+		if ts[i].Text == v {
+			ts[i].Weight = max(ts[i].Weight, w)
+			return
+		}
+		if low < 0 || ts[i].Weight < ts[low].Weight {
+			low = i
+		}
 	}
-	if w > inner[v] {
-		inner[v] = w
+	if len(ts) < keepWhileBuilding {
+		m[k] = append(ts, Translation{Text: v, Weight: w})
+		return
+	}
+	if w > ts[low].Weight {
+		ts[low] = Translation{Text: v, Weight: w}
 	}
 }
 
 // normalize keeps the best MaxAlternatives of each word and scales their
 // weights to sum to one.
-func normalize(m map[string]map[string]float64) map[string][]Translation {
-	out := make(map[string][]Translation, len(m))
-	for k, inner := range m {
-		ts := make([]Translation, 0, len(inner))
-		for v, w := range inner {
-			ts = append(ts, Translation{Text: v, Weight: w})
-		}
+func normalize(m map[string][]Translation) map[string][]Translation {
+	for k, ts := range m {
 		sort.Slice(ts, func(i, j int) bool {
 			if ts[i].Weight != ts[j].Weight {
 				return ts[i].Weight > ts[j].Weight
@@ -274,9 +287,9 @@ func normalize(m map[string]map[string]float64) map[string][]Translation {
 		for i := range ts {
 			ts[i].Weight /= sum
 		}
-		out[k] = slices.Clip(ts)
+		m[k] = slices.Clone(ts) // drop the spare capacity of the build
 	}
-	return out
+	return m
 }
 
 // Load reads an EDICT file (EUC-JP, as Debian installs it).
@@ -329,7 +342,7 @@ func New(entries ...Entry) *Lexicon {
 }
 
 func newBuilder() *builder {
-	return &builder{jaEn: map[string]map[string]float64{}, enJa: map[string]map[string]float64{}}
+	return &builder{jaEn: map[string][]Translation{}, enJa: map[string][]Translation{}}
 }
 
 func (b *builder) lexicon() *Lexicon {

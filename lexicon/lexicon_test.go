@@ -184,3 +184,15 @@ func FuzzParseLine(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkLoad reads the installed EDICT (Debian's edict package).
+func BenchmarkLoad(b *testing.B) {
+	if _, err := os.Stat(DefaultPath); err != nil {
+		b.Skip("edict not installed")
+	}
+	for b.Loop() {
+		if _, err := Load(DefaultPath); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
