@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -190,7 +191,10 @@ func matched(terms []search.TermMatch, n int) string {
 		if t.Translation != "" {
 			s = t.Translation // 電池 → battery
 		}
-		parts = append(parts, fmt.Sprintf("%s(%s)", s, strings.Join(t.Fields, ",")))
+		p := fmt.Sprintf("%s(%s)", s, strings.Join(t.Fields, ","))
+		if !slices.Contains(parts, p) { // the words of one translated phrase
+			parts = append(parts, p)
+		}
 	}
 	return strings.Join(parts, " ")
 }
