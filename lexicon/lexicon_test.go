@@ -1,8 +1,10 @@
 package lexicon
 
 import (
+	"bufio"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -192,6 +194,61 @@ func BenchmarkLoad(b *testing.B) {
 	}
 	for b.Loop() {
 		if _, err := Load(DefaultPath); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestLoadCached(t *testing.T) {
+	dir := t.TempDir()
+	want := loadFixture(t)
+	for i := range 2 { // the first parses and writes the cache, the second reads it
+		got, err := LoadCached("testdata/mini.edict", dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Stats() != want.Stats() {
+			t.Fatalf("load %d: stats %+v, want %+v", i, got.Stats(), want.Stats())
+		}
+		for _, w := range []string{"電池", "がん", "発現", "増す"} {
+			if !slices.Equal(got.JaEn(w), want.JaEn(w)) {
+				t.Errorf("load %d: %s → %v, want %v", i, w, got.JaEn(w), want.JaEn(w))
+			}
+		}
+		if !slices.Equal(got.EnJa("cell"), want.EnJa("cell")) {
+			t.Errorf("load %d: cell → %v, want %v", i, got.EnJa("cell"), want.EnJa("cell"))
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "edict-*.table"))
+	if len(files) != 1 {
+		t.Fatalf("cache files %v, want one", files)
+	}
+	// A damaged cache is ignored and rewritten.
+	if err := os.WriteFile(files[0], []byte(cacheMagic+"\xff\xff"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadCached("testdata/mini.edict", dir)
+	if err != nil || !slices.Equal(got.JaEn("電池"), want.JaEn("電池")) {
+		t.Fatalf("after a damaged cache: %v, %v", got, err)
+	}
+	if _, err := readTable(bufio.NewReader(strings.NewReader("junk"))); err == nil {
+		t.Error("junk read as a table")
+	}
+	if _, err := LoadCached("testdata/absent.edict", dir); err == nil {
+		t.Error("absent dictionary loaded")
+	}
+}
+
+func BenchmarkLoadCached(b *testing.B) {
+	if _, err := os.Stat(DefaultPath); err != nil {
+		b.Skip("edict not installed")
+	}
+	dir := b.TempDir()
+	if _, err := LoadCached(DefaultPath, dir); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := LoadCached(DefaultPath, dir); err != nil {
 			b.Fatal(err)
 		}
 	}

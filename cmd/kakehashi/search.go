@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,7 +31,13 @@ func loadLexicon(log *slog.Logger, path string) *lexicon.Lexicon {
 		return nil
 	}
 	start := time.Now()
-	lex, err := lexicon.Load(path)
+	// The table derived from the dictionary is cached in the user's cache
+	// directory (~/.cache/kakehashi): reading it is several times faster.
+	cache := ""
+	if dir, err := os.UserCacheDir(); err == nil {
+		cache = filepath.Join(dir, "kakehashi")
+	}
+	lex, err := lexicon.LoadCached(path, cache)
 	if err != nil {
 		log.Warn("no Japanese–English dictionary: search is monolingual (install Debian's edict package, e.g. make demo)", "err", err)
 		return nil
