@@ -17,7 +17,7 @@ import (
 
 // cacheMagic starts a derived table file; the version changes whenever
 // parsing or weighting does, so that an old cache is never read.
-const cacheMagic = "kakehashi-lexicon-v1\n"
+const cacheMagic = "kakehashi-lexicon-v2\n"
 
 // LoadCached is Load with a derived table cached in dir: the first load
 // parses the dictionary and writes the table there, later loads read the

@@ -180,6 +180,10 @@ func cleanGloss(g string) string {
 	if s == "" || strings.Count(s, " ")+1 > maxGlossWords || !utf8.ValidString(s) {
 		return ""
 	}
+	// Affixes (-ian, -ite) and counters are not words a text contains.
+	if strings.HasPrefix(s, "-") || strings.HasSuffix(s, "-") || strings.HasPrefix(s, "counter for") {
+		return ""
+	}
 	for _, r := range s {
 		if r >= 0x3000 { // glosses quoting Japanese are explanations
 			return ""

@@ -130,6 +130,10 @@ func consOptions(c, v string) []option {
 		opts = append(opts, option{"s", 0.4})
 	case "ts":
 		opts = append(opts, option{"t", 0.5})
+	case "t":
+		opts = append(opts, option{"th", 0.5}) // メタドン methadone
+	case "d":
+		opts = append(opts, option{"th", 0.9})
 	case "h":
 		opts = append(opts, option{"", 1})
 	}

@@ -113,6 +113,35 @@ func (e *Engine) translate(wts []weightedTerm, info map[string]*jaInfo) []weight
 		covered[w.term] = true
 		sources = append(sources, source{tw, alts})
 	}
+	// In a compound the dictionary lacks, a katakana word the analyzer cut
+	// into pieces (メタドン as メタ + ドン) is translated whole.
+	for _, w := range wts {
+		in := info[w.term]
+		if !isJapanese(w.term) || in == nil || len(in.parts) == 0 || covered[w.term] {
+			continue
+		}
+		for _, run := range katakanaRuns(w.term) {
+			var inside []string
+			for _, p := range in.parts {
+				if p != run && strings.Contains(run, p) && !covered[p] {
+					inside = append(inside, p)
+				}
+			}
+			if len(inside) < 2 && !(len(inside) == 1 && utf8.RuneCountInString(inside[0]) < utf8.RuneCountInString(run)) {
+				continue // the analyzer kept the word whole
+			}
+			alts := e.jaAlternatives(run)
+			if len(alts) == 0 {
+				continue
+			}
+			tw := weightedTerm{term: run, surface: run}
+			for _, p := range inside {
+				covered[p] = true
+				tw.weight = max(tw.weight, weightOf[p])
+			}
+			sources = append(sources, source{tw, alts})
+		}
+	}
 	for _, w := range wts {
 		if covered[w.term] {
 			continue
@@ -123,11 +152,14 @@ func (e *Engine) translate(wts []weightedTerm, info map[string]*jaInfo) []weight
 			if in != nil && len(in.parts) > 0 {
 				continue // an unknown compound: its parts are translated
 			}
+			if untranslated[w.term] {
+				continue
+			}
 			if utf8.RuneCountInString(w.term) < 2 && (in == nil || !in.standalone) {
 				continue // a fragment of a compound (液, 性)
 			}
 			alts = e.jaAlternatives(w.term)
-		} else {
+		} else if translatableEnglish(w.surface) {
 			alts = e.enAlternatives(w.surface)
 		}
 		if len(alts) > 0 {
@@ -156,6 +188,56 @@ func (e *Engine) translate(wts []weightedTerm, info map[string]*jaInfo) []weight
 			}
 		}
 	}
+	return out
+}
+
+// untranslated are kana words whose dictionary entries are homographs of
+// the grammatical words the analyzer meant (もつ "to have" is not the
+// dish もつ, giblets; あり "there is" not the ant).
+var untranslated = map[string]bool{
+	"あり": true, "もつ": true, "みる": true, "える": true, "うる": true, "おる": true, "なし": true, "よる": true,
+	"かける": true, "つく": true, "とる": true, "でる": true, "みせる": true, "つける": true, "おく": true,
+}
+
+// translatableEnglish reports whether an English query word is worth
+// translating: not a number, a unit or an acronym (PD, SIDS), whose
+// dictionary entries are unrelated words.
+func translatableEnglish(surface string) bool {
+	if utf8.RuneCountInString(surface) < 3 {
+		return false
+	}
+	upper := 0
+	for _, r := range surface {
+		switch {
+		case r >= '0' && r <= '9':
+			return false
+		case r >= 'A' && r <= 'Z':
+			upper++
+		}
+	}
+	return upper < 2
+}
+
+// katakanaRuns returns the runs of three or more katakana in s.
+func katakanaRuns(s string) []string {
+	var out []string
+	start := -1
+	flush := func(end int) {
+		if start >= 0 && utf8.RuneCountInString(s[start:end]) >= 3 {
+			out = append(out, s[start:end])
+		}
+		start = -1
+	}
+	for i, r := range s {
+		if lexicon.IsKatakana(string(r)) && r != '・' {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		flush(i)
+	}
+	flush(len(s))
 	return out
 }
 
@@ -213,7 +295,7 @@ const maxPieceSpellings = 40
 func (e *Engine) katakanaPieces(term string) []translationAlt {
 	rs := []rune(term)
 	n := len(rs)
-	if n < 4 || n > 24 {
+	if n < 6 || n > 24 {
 		return nil
 	}
 	type piece struct {
@@ -223,8 +305,10 @@ func (e *Engine) katakanaPieces(term string) []translationAlt {
 	}
 	best := make([]*piece, n+1)
 	best[0] = &piece{}
-	for j := 2; j <= n; j++ {
-		for i := 0; i+2 <= j; i++ {
+	// Pieces have three katakana at least: shorter ones (メン, レジ) are
+	// mostly homographs of unrelated words.
+	for j := 3; j <= n; j++ {
+		for i := 0; i+3 <= j; i++ {
 			if best[i] == nil || (best[j] != nil && best[i].count+1 >= best[j].count) {
 				continue
 			}
