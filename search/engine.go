@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kakehashi/kakehashi"
@@ -54,11 +55,15 @@ type docMeta struct {
 
 // Engine is the matching engine. It is safe for concurrent use.
 type Engine struct {
-	an     *textproc.Analyzer
-	lex    *lexicon.Lexicon // nil: monolingual
-	src    Source
-	log    *slog.Logger
-	params Params
+	an  *textproc.Analyzer
+	lex *lexicon.Lexicon // nil: monolingual
+	// glossTerms caches the index terms of dictionary translations
+	// (string → []string), glossCount its size.
+	glossTerms sync.Map
+	glossCount atomic.Int64
+	src        Source
+	log        *slog.Logger
+	params     Params
 
 	mu sync.RWMutex
 	// pub indexes what every viewer of a listing may see: all fields of

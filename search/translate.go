@@ -346,15 +346,31 @@ func (e *Engine) katakanaPieces(term string) []translationAlt {
 	return out
 }
 
+// maxCachedTranslations bounds the cache of analyzed translations.
+const maxCachedTranslations = 1 << 18
+
 // englishTerms analyzes an English gloss into index terms.
 func (e *Engine) englishTerms(text string) []string {
+	if v, ok := e.glossTerms.Load(text); ok {
+		return v.([]string)
+	}
 	var out []string
 	for _, t := range e.an.Analyze(text) {
 		if t.Script == textproc.ScriptLatin {
 			out = append(out, t.Term)
 		}
 	}
+	e.cacheTerms(text, out)
 	return out
+}
+
+// cacheTerms remembers the index terms of a dictionary translation: the
+// same few thousand come back query after query.
+func (e *Engine) cacheTerms(text string, terms []string) {
+	if e.glossCount.Load() < maxCachedTranslations {
+		e.glossTerms.Store(text, terms)
+		e.glossCount.Add(1)
+	}
 }
 
 // enAlternatives translates an English word into Japanese index terms: a
@@ -362,23 +378,35 @@ func (e *Engine) englishTerms(text string) []string {
 func (e *Engine) enAlternatives(surface string) []translationAlt {
 	var alts []translationAlt
 	for _, t := range e.lex.EnJa(strings.ToLower(surface)) {
-		toks := e.an.Analyze(t.Text)
-		var terms []string
-		for _, tk := range toks {
-			if tk.Script != textproc.ScriptJapanese {
-				continue
-			}
-			if tk.Start == 0 && tk.End == len(t.Text) {
-				terms = []string{tk.Term}
-				break
-			}
-			terms = append(terms, tk.Term)
-		}
+		terms := e.japaneseTerms(t.Text)
 		if len(terms) > 0 {
 			alts = append(alts, translationAlt{text: t.Text, terms: terms, share: t.Weight})
 		}
 	}
 	return alts
+}
+
+// japaneseTerms analyzes a Japanese headword into index terms: the word
+// whole when the analyzer keeps it (as a word or a compound), else its
+// parts.
+func (e *Engine) japaneseTerms(word string) []string {
+	key := "ja\x00" + word
+	if v, ok := e.glossTerms.Load(key); ok {
+		return v.([]string)
+	}
+	var terms []string
+	for _, tk := range e.an.Analyze(word) {
+		if tk.Script != textproc.ScriptJapanese {
+			continue
+		}
+		if tk.Start == 0 && tk.End == len(word) {
+			terms = []string{tk.Term}
+			break
+		}
+		terms = append(terms, tk.Term)
+	}
+	e.cacheTerms(key, terms)
+	return terms
 }
 
 // Languages says how the engine matches across languages, for /readyz and
