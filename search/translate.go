@@ -2,6 +2,7 @@ package search
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -27,7 +28,13 @@ const maxLoanwordSpellings = 200
 type jaInfo struct {
 	parts      []string
 	standalone bool
+	// phrase is set on the entries, keyed phraseKey + the two terms, of two
+	// adjacent English words: their text in lower case ("fuel cell").
+	phrase string
 }
+
+// phraseKey starts the info keys of English two-word phrases.
+const phraseKey = "\x00phrase "
 
 // noteCompounds records, for the Japanese tokens of one text, which are
 // compounds (the analyzer emits a compound after its parts, spanning
@@ -57,6 +64,14 @@ func noteCompounds(toks []textproc.Token, info map[string]*jaInfo) {
 	for i, t := range toks {
 		if t.Script == textproc.ScriptJapanese && !inside[i] {
 			info[t.Term].standalone = true
+		}
+		// Two English words side by side, one separator apart, may be one
+		// term of the dictionary (fuel cell → 燃料電池).
+		if i > 0 && t.Script == textproc.ScriptLatin && toks[i-1].Script == textproc.ScriptLatin && t.Pos == toks[i-1].Pos+1 && t.Start == toks[i-1].End+1 {
+			k := phraseKey + toks[i-1].Term + " " + t.Term
+			if info[k] == nil {
+				info[k] = &jaInfo{parts: []string{toks[i-1].Term, t.Term}, phrase: strings.ToLower(toks[i-1].Surface + " " + t.Surface)}
+			}
 		}
 	}
 }
@@ -112,6 +127,33 @@ func (e *Engine) translate(wts []weightedTerm, info map[string]*jaInfo) []weight
 		}
 		covered[w.term] = true
 		sources = append(sources, source{tw, alts})
+	}
+	// English two-word terms the dictionary knows are translated whole,
+	// with the weight of both words, which are then not translated alone.
+	var phrases []string
+	for k := range info {
+		if strings.HasPrefix(k, phraseKey) {
+			phrases = append(phrases, k)
+		}
+	}
+	slices.Sort(phrases)
+	for _, k := range phrases {
+		in := info[k]
+		a, b := in.parts[0], in.parts[1]
+		wa, okA := weightOf[a]
+		wb, okB := weightOf[b]
+		if !okA || !okB || covered[a] || covered[b] {
+			continue
+		}
+		alts := e.enAlternatives(in.phrase)
+		if len(alts) == 0 {
+			alts = e.enAlternatives(strings.Replace(in.phrase, " ", "-", 1))
+		}
+		if len(alts) == 0 {
+			continue
+		}
+		covered[a], covered[b] = true, true
+		sources = append(sources, source{weightedTerm{term: a + " " + b, surface: in.phrase, weight: wa + wb}, alts})
 	}
 	// In a compound the dictionary lacks, a katakana word the analyzer cut
 	// into pieces (メタドン as メタ + ドン) is translated whole.

@@ -265,3 +265,23 @@ func TestWithoutDictionaryMonolingual(t *testing.T) {
 		t.Errorf("Languages() with a dictionary = %q", l)
 	}
 }
+
+func TestEnglishPhraseTranslatedWhole(t *testing.T) {
+	e := xlingEngine(t, testLexicon(t),
+		[3]string{"ja", "燃料電池スタックの劣化診断", "燃料電池の診断技術。"},
+		[3]string{"ja", "リチウム電池の安全性", "電池の熱暴走を防ぐ。"},
+		[3]string{"en", "Fuel cell stacks", "Membranes for fuel cells."})
+	res := search1(t, e, "fuel cells", false)
+	i := slices.Index(titles(res), "燃料電池スタックの劣化診断")
+	if i < 0 {
+		t.Fatalf("fuel cells found %q, want the Japanese fuel-cell listing", titles(res))
+	}
+	if got := translationsOf(res.Hits[i]); !slices.Contains(got, "fuel cells → 燃料電池") {
+		t.Errorf("translations %q, want fuel cells → 燃料電池", got)
+	}
+	// cell is not translated alone (cell → 電池): the battery listing,
+	// which shares no word with fuel cells, is not found.
+	if slices.Contains(titles(res), "リチウム電池の安全性") {
+		t.Errorf("fuel cells found the battery listing: %q", titles(res))
+	}
+}
