@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kakehashi/kakehashi"
@@ -283,5 +284,35 @@ func TestEnglishPhraseTranslatedWhole(t *testing.T) {
 	// which shares no word with fuel cells, is not found.
 	if slices.Contains(titles(res), "リチウム電池の安全性") {
 		t.Errorf("fuel cells found the battery listing: %q", titles(res))
+	}
+}
+
+func TestTranslationConcurrentSearches(t *testing.T) {
+	e := xlingEngine(t, testLexicon(t), xlingDocs...)
+	want := map[string][]string{}
+	queries := []string{"電池", "ウェアラブルセンサー", "fuel cells", "全固体電池", "battery"}
+	for _, q := range queries {
+		want[q] = titles(search1(t, e, q, false))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 20 {
+				q := queries[(g+i)%len(queries)]
+				res, err := e.Search(context.Background(), search.Query{Text: q, Limit: 10})
+				if err != nil || !slices.Equal(titles(res), want[q]) {
+					errs <- q
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for q := range errs {
+		t.Errorf("concurrent search for %s ranked differently", q)
 	}
 }
