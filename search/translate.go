@@ -107,8 +107,9 @@ func (e *Engine) translate(wts []weightedTerm, info map[string]*jaInfo) []weight
 	}
 	var sources []source
 	// Compounds first: a compound the dictionary knows is translated
-	// whole, carrying its parts' weight too; its parts are then not
-	// translated one by one unless they also stand alone.
+	// whole. Its parts are translated too, with their own weight, as they
+	// count within one language (the analyzer indexes 全固体電池 and its
+	// parts); a compound the dictionary lacks is translated part by part.
 	for _, w := range wts {
 		in := info[w.term]
 		if !isJapanese(w.term) || in == nil || len(in.parts) == 0 {
@@ -118,15 +119,8 @@ func (e *Engine) translate(wts []weightedTerm, info map[string]*jaInfo) []weight
 		if len(alts) == 0 {
 			continue
 		}
-		tw := w
-		for _, p := range in.parts {
-			if pi := info[p]; pi != nil && !pi.standalone && !covered[p] {
-				covered[p] = true
-				tw.weight += weightOf[p]
-			}
-		}
 		covered[w.term] = true
-		sources = append(sources, source{tw, alts})
+		sources = append(sources, source{w, alts})
 	}
 	// English two-word terms the dictionary knows are translated whole,
 	// with the weight of both words, which are then not translated alone.
