@@ -1,8 +1,17 @@
 # The two commands of the README:
-#   go run ./cmd/kakehashi serve --demo   run the server with the demo data
-#   make test                             install what the tests need, run them all
+#   make demo    install what the server reads at run time, run it with the demo data
+#   make test    install what the tests need, run them all
 
-.PHONY: test test-deps fuzz
+.PHONY: demo runtime-deps test test-deps fuzz
+
+# demo installs Debian's edict (the Japanese–English dictionary that
+# cross-lingual matching reads at run time) when it is missing, then runs
+# the server with the demo data on http://localhost:8080.
+demo: runtime-deps
+	go run ./cmd/kakehashi serve --demo
+
+runtime-deps:
+	@scripts/test-deps.sh --runtime
 
 test: test-deps
 	go test -count=1 ./...
@@ -17,3 +26,4 @@ test-deps:
 fuzz:
 	go test ./importer -run '^$$' -fuzz FuzzJSONL -fuzztime 60s
 	go test ./importer -run '^$$' -fuzz FuzzCSV -fuzztime 60s
+	go test ./lexicon -run '^$$' -fuzz FuzzParseLine -fuzztime 60s

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/lexicon"
 	"github.com/kakehashi/kakehashi/search"
 	"github.com/kakehashi/kakehashi/textproc"
 )
@@ -14,9 +15,13 @@ import (
 type Engine struct {
 	an     *textproc.Analyzer
 	params search.Params
-	e      *search.Engine
-	ids    []string
-	src    *MemSource
+	// Lexicon, when set, lets Japanese queries find English documents.
+	Lexicon *lexicon.Lexicon
+	// Monolingual turns translation off for the queries that follow.
+	Monolingual bool
+	e           *search.Engine
+	ids         []string
+	src         *MemSource
 }
 
 // NewEngine returns the engine as a benchmark system.
@@ -35,14 +40,14 @@ func (b *Engine) Build(ctx context.Context, docs []Doc) error {
 		b.ids[i+1] = d.ID
 	}
 	b.src = &MemSource{Listings: ls}
-	b.e = search.New(b.an, b.src, search.Options{Params: b.params})
+	b.e = search.New(b.an, b.src, search.Options{Params: b.params, Lexicon: b.Lexicon})
 	return b.e.BuildFrom(ctx, ls, 0)
 }
 
 // Search implements System.
 func (b *Engine) Search(ctx context.Context, q string, k int) ([]string, error) {
 	need := &kakehashi.Listing{Side: kakehashi.SideNeed, Kind: kakehashi.KindChallenge, Title: q, Language: "en"}
-	ranked := b.e.RankListing(need, k, search.Filter{Side: kakehashi.SideSeed}, nil)
+	ranked := b.e.RankListing(need, k, search.Filter{Side: kakehashi.SideSeed, Monolingual: b.Monolingual}, nil)
 	out := make([]string, len(ranked))
 	for i, r := range ranked {
 		out[i] = b.ids[r.ID]

@@ -33,6 +33,7 @@ type searchInput struct {
 	Partnership string `query:"partnership" enum:"joint_research,license,commissioned_research,investment,supply,consortium"`
 	Open        bool   `query:"open" doc:"Only open listings whose deadline has not passed"`
 	Facets      bool   `query:"facets" doc:"Count matching listings by side, kind, country, language, TRL, partnership, field and sector"`
+	Monolingual bool   `query:"monolingual" doc:"Search only in the query's own language: do not translate Japanese ⇄ English to find listings written in the other"`
 	PageParams
 }
 
@@ -75,8 +76,9 @@ func decodeOffset(c string) (int, error) {
 func (s *Server) registerSearch(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "search", Method: http.MethodGet, Path: "/search", Tags: []string{"search"},
-		Summary:     "Search seeds and needs",
-		Description: "Ranks the listings the caller may see by BM25F relevance in English and Japanese, with filters, facet counts and, for each hit, the matched terms and fields.",
+		Summary: "Search seeds and needs",
+		Description: "Ranks the listings the caller may see by BM25F relevance in English and Japanese, with filters, facet counts and, for each hit, the matched terms and fields. " +
+			"A query in one language also finds listings written in the other (its words are translated with the EDICT dictionary; each hit shows the translation used) unless monolingual is set.",
 	}, func(ctx context.Context, in *searchInput) (*struct{ Body SearchPage }, error) {
 		if s.search == nil {
 			return nil, huma.Error503ServiceUnavailable("search is not available on this server")
@@ -88,7 +90,7 @@ func (s *Server) registerSearch(api huma.API) {
 		f := search.Filter{
 			Side: kakehashi.Side(in.Side), Kind: kakehashi.ListingKind(in.Kind), Country: in.Country, Language: in.Language,
 			Fields: splitList(in.Field), Sectors: splitList(in.Sector), TRLMin: in.TRLMin, TRLMax: in.TRLMax,
-			Partnership: kakehashi.PartnershipType(in.Partnership), Open: in.Open,
+			Partnership: kakehashi.PartnershipType(in.Partnership), Open: in.Open, Monolingual: in.Monolingual,
 		}
 		if err := queryProblems(f.Validate()); err != nil {
 			return nil, err
@@ -114,8 +116,9 @@ func (s *Server) registerSearch(api huma.API) {
 		Description: "For a need, the open seeds that could answer it; for a seed, the open needs it could answer; and the organizations behind the best of them. " +
 			"Each hit explains the shared terms, the fields they occur in, and the structured fit (partnership type, TRL, country, deadline).",
 	}, func(ctx context.Context, in *struct {
-		ID    int64 `path:"id" minimum:"1"`
-		Limit int   `query:"limit" minimum:"1" maximum:"50" default:"10"`
+		ID          int64 `path:"id" minimum:"1"`
+		Limit       int   `query:"limit" minimum:"1" maximum:"50" default:"10"`
+		Monolingual bool  `query:"monolingual" doc:"Match only in the listing's own language: do not translate Japanese ⇄ English"`
 	}) (*struct{ Body *search.MatchResult }, error) {
 		if s.search == nil {
 			return nil, huma.Error503ServiceUnavailable("search is not available on this server")
@@ -123,7 +126,8 @@ func (s *Server) registerSearch(api huma.API) {
 		if err := s.search.Ready(ctx); err != nil {
 			return nil, huma.Error503ServiceUnavailable(err.Error())
 		}
-		res, err := s.search.Match(ctx, in.ID, kakehashi.UserFromContext(ctx), search.MatchOptions{Limit: in.Limit, Now: s.now()})
+		res, err := s.search.Match(ctx, in.ID, kakehashi.UserFromContext(ctx), search.MatchOptions{Limit: in.Limit, Now: s.now(),
+			Filter: search.Filter{Monolingual: in.Monolingual}})
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}

@@ -63,6 +63,7 @@ type Server struct {
 	secure       bool
 	now          func() time.Time
 	readyChecks  []ReadyCheck
+	readyDetails []ReadyDetail
 	search       Searcher
 	stallAfter   time.Duration
 	screening    Screening
@@ -72,6 +73,13 @@ type Server struct {
 type ReadyCheck struct {
 	Name  string
 	Check func(ctx context.Context) error
+}
+
+// ReadyDetail is named information /readyz reports without it deciding
+// readiness, such as whether search matches across languages.
+type ReadyDetail struct {
+	Name string
+	Info func() string
 }
 
 // Config tunes a Server; zero values take the defaults.
@@ -84,6 +92,8 @@ type Config struct {
 	Now           func() time.Time
 	// ReadyChecks are reported by /readyz besides the store.
 	ReadyChecks []ReadyCheck
+	// ReadyDetails are reported by /readyz under "details".
+	ReadyDetails []ReadyDetail
 	// Search serves /search and /listings/{id}/matches; without it they
 	// answer 503.
 	Search Searcher
@@ -106,6 +116,7 @@ func New(store Store, log *slog.Logger, reg *metrics.Registry, cfg Config) *Serv
 		secure:       cfg.SecureCookies,
 		now:          cfg.Now,
 		readyChecks:  cfg.ReadyChecks,
+		readyDetails: cfg.ReadyDetails,
 		search:       cfg.Search,
 		stallAfter:   cfg.StallAfter,
 		screening:    cfg.Screening,
@@ -407,7 +418,15 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"ready": status == http.StatusOK, "checks": out})
+	body := map[string]any{"ready": status == http.StatusOK, "checks": out}
+	if len(s.readyDetails) > 0 {
+		details := map[string]string{}
+		for _, d := range s.readyDetails {
+			details[d.Name] = d.Info()
+		}
+		body["details"] = details
+	}
+	json.NewEncoder(w).Encode(body)
 }
 
 // errTooMany is returned, with a Retry-After header, when sign-ins are rate limited.

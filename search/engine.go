@@ -16,9 +16,11 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/lexicon"
 	"github.com/kakehashi/kakehashi/textproc"
 )
 
@@ -53,10 +55,15 @@ type docMeta struct {
 
 // Engine is the matching engine. It is safe for concurrent use.
 type Engine struct {
-	an     *textproc.Analyzer
-	src    Source
-	log    *slog.Logger
-	params Params
+	an  *textproc.Analyzer
+	lex *lexicon.Lexicon // nil: monolingual
+	// glossTerms caches the index terms of dictionary translations
+	// (string → []string), glossCount its size.
+	glossTerms sync.Map
+	glossCount atomic.Int64
+	src        Source
+	log        *slog.Logger
+	params     Params
 
 	mu sync.RWMutex
 	// pub indexes what every viewer of a listing may see: all fields of
@@ -81,6 +88,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Workers analyze listings in parallel during a build (default: all cores).
 	Workers int
+	// Lexicon translates queries between Japanese and English; without it
+	// the engine matches monolingually.
+	Lexicon *lexicon.Lexicon
 }
 
 // New returns an empty engine reading from src.
@@ -91,7 +101,7 @@ func New(an *textproc.Analyzer, src Source, opt Options) *Engine {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{an: an, src: src, log: opt.Logger, params: opt.Params, orgs: map[int64]*kakehashi.Organization{}}
+	e := &Engine{an: an, lex: opt.Lexicon, src: src, log: opt.Logger, params: opt.Params, orgs: map[int64]*kakehashi.Organization{}}
 	e.reset([numFields]float64{})
 	return e
 }

@@ -5,7 +5,7 @@ import "sort"
 // DebugCompare returns the listing ids of the k best documents for text by
 // the pruned search and by scoring every document, for tests.
 func (e *Engine) DebugCompare(text string, k int) (pruned, exhaustive []int64) {
-	wts := e.queryTerms(text)
+	wts := e.queryTerms(text, false)
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	qts := e.resolve(e.pub, wts)

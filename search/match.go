@@ -24,14 +24,49 @@ const maxQueryTerms = 32
 // ListingTerms reduces a listing to its most informative weighted terms:
 // frequency across fields, weighted by field and saturated, times idf.
 func (e *Engine) ListingTerms(l *kakehashi.Listing) []weightedTerm {
+	wts, _, _ := e.listingTerms(l)
+	return wts
+}
+
+// listingQuery is the query a listing stands for: its most informative
+// terms and, unless monolingual, their translations.
+func (e *Engine) listingQuery(l *kakehashi.Listing, monolingual bool) []weightedTerm {
+	wts, info, extra := e.listingTerms(l)
+	if monolingual || e.lex == nil {
+		return wts
+	}
+	n := len(wts)
+	out := e.translate(append(wts, extra...), info)
+	// The single-character words were there to be translated only.
+	return append(out[:n:n], out[n+len(extra):]...)
+}
+
+// listingTerms returns ListingTerms, what translation needs to know of
+// the Japanese terms, and the one-character Japanese words that stand on
+// their own (癌, 血): too weak to search for as they are, but worth
+// translating.
+func (e *Engine) listingTerms(l *kakehashi.Listing) ([]weightedTerm, map[string]*jaInfo, []weightedTerm) {
 	texts := fieldTexts(l)
 	acc := map[string]*weightedTerm{}
 	var order []*weightedTerm
 	var toks []textproc.Token
+	info := map[string]*jaInfo{}
+	single := map[string]*weightedTerm{}
+	var singles []*weightedTerm
 	for f, text := range texts {
 		toks = e.an.AppendTokens(toks[:0], text)
+		noteCompounds(toks, info)
 		for _, t := range toks {
 			if weakQueryTerm(t, Field(f)) {
+				if t.Script == textproc.ScriptJapanese {
+					w := single[t.Term]
+					if w == nil {
+						w = &weightedTerm{term: t.Term, surface: t.Surface}
+						single[t.Term] = w
+						singles = append(singles, w)
+					}
+					w.weight += fieldQueryWeight[f]
+				}
 				continue
 			}
 			w := acc[t.Term]
@@ -65,7 +100,15 @@ func (e *Engine) ListingTerms(l *kakehashi.Listing) []weightedTerm {
 	for _, r := range rs[:min(len(rs), maxQueryTerms)] {
 		out = append(out, *r.w)
 	}
-	return out
+	var extra []weightedTerm
+	for _, w := range singles {
+		if in := info[w.term]; in != nil && in.standalone {
+			tf := w.weight
+			w.weight = tf * (e.params.K1 + 1) / (tf + e.params.K1)
+			extra = append(extra, *w)
+		}
+	}
+	return out, info, extra
 }
 
 // weakQueryTerm reports whether a term says too little about what a
@@ -163,7 +206,7 @@ func (e *Engine) MatchListing(ctx context.Context, l *kakehashi.Listing, viewer 
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	wts := e.ListingTerms(q)
+	wts := e.listingQuery(q, f.Monolingual)
 
 	e.mu.RLock()
 	accept := e.accept(f, viewer, opt.Now)
@@ -358,7 +401,7 @@ type Ranked struct {
 // and without explanations: the hot path of Match, for benchmarks and batch
 // jobs.
 func (e *Engine) RankListing(l *kakehashi.Listing, k int, f Filter, viewer *kakehashi.User) []Ranked {
-	wts := e.ListingTerms(l)
+	wts := e.listingQuery(l, f.Monolingual)
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	accept := e.accept(f, viewer, time.Now())

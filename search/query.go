@@ -29,6 +29,9 @@ type Filter struct {
 	Open bool
 	// Org restricts to one organization's listings.
 	Org int64
+	// Monolingual matches only in the query's own language: its words are
+	// not translated (Japanese ⇄ English) to find listings in the other.
+	Monolingual bool
 }
 
 // Validate reports invalid filter values.
@@ -83,6 +86,9 @@ type TermMatch struct {
 	Query        string   `json:"query,omitempty"`
 	Fields       []string `json:"fields"`
 	Contribution float64  `json:"contribution"`
+	// Translation shows the translation that found the term, such as
+	// "電池 → battery"; empty for the query's own words.
+	Translation string `json:"translation,omitempty"`
 }
 
 // FitReason explains one structured-fit check of a match.
@@ -183,11 +189,16 @@ type weightedTerm struct {
 	term    string
 	surface string
 	weight  float64
+	// from is the query word this term translates, if it is a translation;
+	// spelled marks a guessed spelling of a katakana loanword.
+	from    string
+	spelled bool
 }
 
 // queryTerms analyzes free text into weighted terms: a term repeated in the
-// query counts more, with diminishing returns.
-func (e *Engine) queryTerms(text string) []weightedTerm {
+// query counts more, with diminishing returns. Unless monolingual, the
+// terms' translations follow them.
+func (e *Engine) queryTerms(text string, monolingual bool) []weightedTerm {
 	toks := e.an.Analyze(text)
 	count := map[string]int{}
 	var order []weightedTerm
@@ -201,7 +212,12 @@ func (e *Engine) queryTerms(text string) []weightedTerm {
 		c := float64(count[order[i].term])
 		order[i].weight = c * (e.params.K1 + 1) / (c + e.params.K1)
 	}
-	return order
+	if monolingual || e.lex == nil {
+		return order
+	}
+	info := map[string]*jaInfo{}
+	noteCompounds(toks, info)
+	return e.translate(order, info)
 }
 
 // resolve turns weighted terms into index query terms with idf; terms the
@@ -288,7 +304,7 @@ func (e *Engine) SearchIDs(ctx context.Context, q Query) ([]Ranked, error) {
 	if q.Now.IsZero() {
 		q.Now = time.Now()
 	}
-	wts := e.queryTerms(q.Text)
+	wts := e.queryTerms(q.Text, q.Filter.Monolingual)
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	ranked := e.rank(wts, q.Offset+max(q.Limit, 1), e.accept(q.Filter, q.Viewer, q.Now), q.Viewer)
@@ -312,7 +328,7 @@ func (e *Engine) Search(ctx context.Context, q Query) (*Result, error) {
 	if q.Now.IsZero() {
 		q.Now = time.Now()
 	}
-	wts := e.queryTerms(q.Text)
+	wts := e.queryTerms(q.Text, q.Filter.Monolingual)
 	e.mu.RLock()
 	accept := e.accept(q.Filter, q.Viewer, q.Now)
 	var ranked []scored
@@ -493,6 +509,13 @@ func (e *Engine) termMatches(l *kakehashi.Listing, wts []weightedTerm) []TermMat
 			continue
 		}
 		tm := TermMatch{Term: w.term, Surfaces: o.surfaces, Query: w.surface}
+		if w.from != "" {
+			tm.Query = w.from
+			tm.Translation = w.from + " → " + w.surface
+			if w.spelled {
+				tm.Translation = w.from + " → " + strings.ToLower(o.surfaces[0])
+			}
+		}
 		var tf [numFields]uint16
 		for f := range numFields {
 			if o.fields[f] > 0 {

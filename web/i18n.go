@@ -431,7 +431,7 @@ var messages = map[string][2]string{
 }
 
 // catalogs are every message table: the core's and each feature's.
-var catalogs = []map[string][2]string{messages, callMessages, eventMessages, kpiMessages, researcherMessages, consortiumMessages}
+var catalogs = []map[string][2]string{messages, callMessages, eventMessages, kpiMessages, researcherMessages, consortiumMessages, xlingMessages}
 
 // lookup finds a message in the catalogs.
 func lookup(key string) ([2]string, bool) {

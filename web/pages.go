@@ -122,6 +122,20 @@ type hitView struct {
 	search.Hit
 	Snippet []segment
 	Org     *kakehashi.Organization
+	// Translations are the query translations that found the hit, such as
+	// "電池 → battery".
+	Translations []string
+}
+
+// translations lists the distinct translations among matched terms.
+func translations(terms []search.TermMatch) []string {
+	var out []string
+	for _, t := range terms {
+		if t.Translation != "" && !slices.Contains(out, t.Translation) {
+			out = append(out, t.Translation)
+		}
+	}
+	return out
 }
 
 type segment struct {
@@ -138,6 +152,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 	f := search.Filter{
 		Side: kakehashi.Side(q.Get("side")), Kind: kakehashi.ListingKind(q.Get("kind")), Country: q.Get("country"),
 		Language: q.Get("language"), Partnership: kakehashi.PartnershipType(q.Get("partnership")), Open: q.Get("open") == "1",
+		Monolingual: q.Get("monolingual") == "1",
 	}
 	if v := q.Get("field"); v != "" {
 		f.Fields = []string{v}
@@ -150,7 +165,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 	d.Page, _ = strconv.Atoi(q.Get("page"))
 	d.Page = max(d.Page, 1)
 	d.Filter = f
-	d.Any = f.Side != "" || f.Kind != "" || f.Country != "" || f.Language != "" || f.Partnership != "" || f.Open ||
+	d.Any = f.Side != "" || f.Kind != "" || f.Country != "" || f.Language != "" || f.Partnership != "" || f.Open || f.Monolingual ||
 		len(f.Fields) > 0 || len(f.Sectors) > 0 || f.TRLMin > 0 || f.TRLMax > 0
 	lang := langOf(r)
 	res, err := h.engine.Search(ctx, search.Query{Text: d.Q, Filter: f, Viewer: kakehashi.UserFromContext(ctx),
@@ -170,7 +185,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 	d.Result = res
 	orgs := h.orgCache(r)
 	for _, hit := range res.Hits {
-		hv := hitView{Hit: hit, Snippet: snippet(hit.Listing, hit.Explanation.Terms)}
+		hv := hitView{Hit: hit, Snippet: snippet(hit.Listing, hit.Explanation.Terms), Translations: translations(hit.Explanation.Terms)}
 		if hit.Listing.OrgID != 0 {
 			hv.Org = orgs(hit.Listing.OrgID)
 		}
@@ -358,6 +373,8 @@ type listingData struct {
 	Hits    []hitView
 	Best    float64
 	Saved   bool
+	// Monolingual shows only matches in the listing's own language.
+	Monolingual bool
 }
 
 func (h *Handler) pathID(r *http.Request) (int64, error) {
@@ -397,7 +414,8 @@ func (h *Handler) listing(w http.ResponseWriter, r *http.Request) {
 	if l.OrgID != 0 {
 		d.Org, _ = h.store.Organization(ctx, l.OrgID)
 	}
-	m, err := h.engine.Match(ctx, l.ID, viewer, search.MatchOptions{Limit: 8, Now: h.now()})
+	d.Monolingual = r.URL.Query().Get("monolingual") == "1"
+	m, err := h.engine.Match(ctx, l.ID, viewer, search.MatchOptions{Limit: 8, Now: h.now(), Filter: search.Filter{Monolingual: d.Monolingual}})
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -429,7 +447,7 @@ func (h *Handler) matchViews(r *http.Request, m *search.MatchResult) ([]hitView,
 		if hit.Score < weakMatch*best {
 			continue
 		}
-		hv := hitView{Hit: hit, Snippet: snippet(hit.Listing, hit.Explanation.Terms)}
+		hv := hitView{Hit: hit, Snippet: snippet(hit.Listing, hit.Explanation.Terms), Translations: translations(hit.Explanation.Terms)}
 		if hit.Listing.OrgID != 0 {
 			hv.Org = orgs(hit.Listing.OrgID)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/kakehashi/kakehashi/bench"
 	"github.com/kakehashi/kakehashi/bench/blevepeer"
 	"github.com/kakehashi/kakehashi/bench/fts5peer"
+	"github.com/kakehashi/kakehashi/lexicon"
 	"github.com/kakehashi/kakehashi/search"
 	"github.com/kakehashi/kakehashi/textproc"
 )
@@ -42,6 +43,18 @@ type BEIRReport struct {
 	Docs    int                   `json:"docs"`
 	Queries int                   `json:"queries"`
 	Systems []*bench.SystemReport `json:"systems"`
+	// Lexicon is the dictionary the engine translated queries with.
+	Lexicon *LexiconReport `json:"lexicon,omitempty"`
+	// CrossLingual compares English, Japanese and translated Japanese
+	// claims, when --ja-queries is given.
+	CrossLingual *bench.CrossLingualReport `json:"cross_lingual,omitempty"`
+}
+
+// LexiconReport says what loading the dictionary cost.
+type LexiconReport struct {
+	Path    string  `json:"path"`
+	LoadSec float64 `json:"load_seconds"`
+	HeapMiB float64 `json:"heap_mib"`
 }
 
 func (e *Env) benchBEIR(ctx context.Context, args []string) error {
@@ -53,8 +66,17 @@ func (e *Env) benchBEIR(ctx context.Context, args []string) error {
 	peers := fs.String("peers", "bleve,fts5", "peers to measure in the same run: bleve, fts5, or none")
 	asJSON := fs.Bool("json", false, "print the report as one JSON document")
 	paramFlag := fs.String("params", "", "override engine parameters, e.g. k1=0.9,title=2,b.body=0.4 (for tuning)")
+	jaQueries := fs.String("ja-queries", "", "Japanese translations of some of the queries (same ids): also measure cross-lingual search")
+	jaQrels := fs.String("ja-qrels", "", "qrels TSV for the --ja-queries ids (required with --ja-queries)")
+	lexPath := fs.String("lexicon", lexicon.DefaultPath, "EDICT dictionary for cross-lingual matching, or none")
 	if err := e.parse(fs, args); err != nil {
 		return err
+	}
+	if (*jaQueries == "") != (*jaQrels == "") {
+		return usageError{"--ja-queries and --ja-qrels go together"}
+	}
+	if *jaQueries != "" && *lexPath == "none" {
+		return usageError{"--ja-queries needs a --lexicon"}
 	}
 	params, err := search.ParseParams(*paramFlag, search.DefaultParams())
 	if err != nil {
@@ -92,7 +114,32 @@ func (e *Env) benchBEIR(ctx context.Context, args []string) error {
 		return err
 	}
 	rep := BEIRReport{Machine: bench.ThisMachine(), Date: time.Now().UTC().Format(time.RFC3339), Corpus: *corpus, Docs: len(docs), Queries: len(qs)}
-	systems := append([]bench.System{bench.NewEngine(an, params)}, peerSystems...)
+	var jqs []bench.Query
+	var jrels bench.Qrels
+	if *jaQueries != "" {
+		if jqs, err = bench.LoadQueries(*jaQueries); err != nil {
+			return err
+		}
+		if jrels, err = bench.LoadQrels(*jaQrels); err != nil {
+			return err
+		}
+	}
+	var lex *lexicon.Lexicon
+	if *lexPath != "none" {
+		l, secs, heap, err := bench.LoadLexicon(*lexPath)
+		switch {
+		case err == nil:
+			lex = l
+			rep.Lexicon = &LexiconReport{Path: *lexPath, LoadSec: secs, HeapMiB: heap}
+		case *jaQueries != "":
+			return fmt.Errorf("load the lexicon: %w", err)
+		default:
+			fmt.Fprintf(e.Stderr, "bench: no lexicon (%v): the engine runs monolingually\n", err)
+		}
+	}
+	eng := bench.NewEngine(an, params)
+	eng.Lexicon = lex
+	systems := append([]bench.System{eng}, peerSystems...)
 	for _, sys := range systems {
 		fmt.Fprintf(e.Stderr, "bench: %s: indexing %d documents, running %d queries…\n", sys.Name(), len(docs), len(qs))
 		r, err := bench.RunSystem(ctx, sys, docs, qs, rels)
@@ -118,6 +165,15 @@ func (e *Env) benchBEIR(ctx context.Context, args []string) error {
 	for _, r := range rep.Systems {
 		r.EngineLatencyRatio = rep.Systems[0].P50Micros / r.P50Micros
 	}
+	if *jaQueries != "" {
+		xe := bench.NewEngine(an, params)
+		xe.Lexicon = lex
+		fmt.Fprintf(e.Stderr, "bench: cross-lingual: %d Japanese queries…\n", len(jqs))
+		if rep.CrossLingual, err = bench.RunCrossLingual(ctx, xe, docs, qs, jqs, jrels); err != nil {
+			return err
+		}
+		xe.Close()
+	}
 	if *asJSON {
 		return writeJSON(e.Stdout, rep)
 	}
@@ -128,7 +184,28 @@ func (e *Env) benchBEIR(ctx context.Context, args []string) error {
 		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t%.2f\t%.1f\t%.0f\t%.0f\t%.3f\t\n", r.System, r.Metrics.NDCG10, r.Metrics.Recall100, r.Metrics.MRR10,
 			r.BuildSec, r.HeapMiB, r.P50Micros, r.P99Micros, r.EngineLatencyRatio)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if l := rep.Lexicon; l != nil {
+		fmt.Fprintf(e.Stdout, "\nlexicon %s: loaded in %.2f s, %.1f MiB heap\n", l.Path, l.LoadSec, l.HeapMiB)
+	}
+	if x := rep.CrossLingual; x != nil {
+		fmt.Fprintf(e.Stdout, "\ncross-lingual, %d judged claims:\n", x.Claims)
+		tw = tabwriter.NewWriter(e.Stdout, 0, 2, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "queries\tnDCG@10\tRecall@100\tMRR@10\t")
+		for _, row := range []struct {
+			name string
+			m    bench.Metrics
+		}{{"English", x.English}, {"Japanese, no translation", x.Japanese}, {"Japanese, translated", x.Translated}} {
+			fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.4f\t\n", row.name, row.m.NDCG10, row.m.Recall100, row.m.MRR10)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "translated/English nDCG@10: %.3f (target ≥ 0.75); translated p50 %.0f µs\n", x.Ratio, x.TranslatedP50Micros)
+	}
+	return nil
 }
 
 // ScaleBenchReport is the output of kakehashi bench scale.

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/lexicon"
 	"github.com/kakehashi/kakehashi/search"
 )
 
@@ -22,6 +23,7 @@ func (e *Env) expertsCmd(ctx context.Context, args []string) error {
 	limit := fs.Int("limit", 10, "number of people")
 	all := fs.Bool("all", false, "use every seed as evidence, as platform staff (default: what the public sees)")
 	asJSON := fs.Bool("json", false, "print the result as one JSON document")
+	lexPath := fs.String("lexicon", lexicon.DefaultPath, "EDICT Japanese–English dictionary, or none")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -42,7 +44,7 @@ func (e *Env) expertsCmd(ctx context.Context, args []string) error {
 		}
 		return usageError{strings.Join(flags, "; ")}
 	}
-	db, engine, err := e.openEngine(ctx, *dsn)
+	db, engine, err := e.openEngine(ctx, *dsn, *lexPath)
 	if err != nil {
 		return err
 	}

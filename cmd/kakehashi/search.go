@@ -5,19 +5,51 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 	"unicode/utf8"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/lexicon"
 	"github.com/kakehashi/kakehashi/search"
 	"github.com/kakehashi/kakehashi/sqlstore"
 	"github.com/kakehashi/kakehashi/textproc"
 )
 
+// loadLexicon reads the EDICT dictionary that cross-lingual matching
+// translates with. Without it (path "none", or Debian's edict package not
+// installed) the engine matches monolingually, which is logged once.
+func loadLexicon(log *slog.Logger, path string) *lexicon.Lexicon {
+	if path == "none" {
+		log.Info("cross-lingual matching off (--lexicon none): search is monolingual")
+		return nil
+	}
+	start := time.Now()
+	// The table derived from the dictionary is cached in the user's cache
+	// directory (~/.cache/kakehashi): reading it is several times faster.
+	cache := ""
+	if dir, err := os.UserCacheDir(); err == nil {
+		cache = filepath.Join(dir, "kakehashi")
+	}
+	lex, err := lexicon.LoadCached(path, cache)
+	if err != nil {
+		log.Warn("no Japanese–English dictionary: search is monolingual (install Debian's edict package, e.g. make demo)", "err", err)
+		return nil
+	}
+	st := lex.Stats()
+	log.Info("Japanese–English dictionary loaded", "path", path, "japanese", st.Japanese, "english", st.English,
+		"duration", time.Since(start).Round(time.Millisecond))
+	return lex
+}
+
 // openEngine opens the store and builds a search index over it.
-func (e *Env) openEngine(ctx context.Context, dsn string) (*sqlstore.DB, *search.Engine, error) {
+func (e *Env) openEngine(ctx context.Context, dsn, lexPath string) (*sqlstore.DB, *search.Engine, error) {
 	db, err := e.openDB(ctx, dsn, sqlstore.Options{})
 	if err != nil {
 		return nil, nil, err
@@ -27,7 +59,7 @@ func (e *Env) openEngine(ctx context.Context, dsn string) (*sqlstore.DB, *search
 		db.Close()
 		return nil, nil, err
 	}
-	engine := search.New(an, db, search.Options{})
+	engine := search.New(an, db, search.Options{Lexicon: loadLexicon(e.logger(), lexPath)})
 	if err := engine.Build(ctx); err != nil {
 		db.Close()
 		return nil, nil, err
@@ -55,15 +87,18 @@ func (e *Env) searchCmd(ctx context.Context, args []string) error {
 	limit := fs.Int("limit", 10, "number of results")
 	all := fs.Bool("all", false, "search everything, as platform staff (default: what the public sees)")
 	asJSON := fs.Bool("json", false, "print the result as one JSON document")
+	mono := fs.Bool("monolingual", false, "search only in the query's language (no Japanese ⇄ English translation)")
+	lexPath := fs.String("lexicon", lexicon.DefaultPath, "EDICT Japanese–English dictionary, or none")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
 	q := search.Query{Text: strings.Join(fs.Args(), " "), Viewer: cliViewer(*all), Limit: *limit,
-		Filter: search.Filter{Side: kakehashi.Side(*side), Kind: kakehashi.ListingKind(*kind), Country: *country, Language: *lang, Open: *open}}
+		Filter: search.Filter{Side: kakehashi.Side(*side), Kind: kakehashi.ListingKind(*kind), Country: *country, Language: *lang, Open: *open,
+			Monolingual: *mono}}
 	if err := q.Filter.Validate(); err != nil {
 		return usageError{describe(err)}
 	}
-	db, engine, err := e.openEngine(ctx, *dsn)
+	db, engine, err := e.openEngine(ctx, *dsn, *lexPath)
 	if err != nil {
 		return err
 	}
@@ -94,6 +129,8 @@ func (e *Env) matchCmd(ctx context.Context, args []string) error {
 	limit := fs.Int("limit", 10, "number of matches")
 	all := fs.Bool("all", false, "match against everything, as platform staff (default: what the public sees)")
 	asJSON := fs.Bool("json", false, "print the result as one JSON document")
+	mono := fs.Bool("monolingual", false, "match only in the listing's language (no Japanese ⇄ English translation)")
+	lexPath := fs.String("lexicon", lexicon.DefaultPath, "EDICT Japanese–English dictionary, or none")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -104,12 +141,12 @@ func (e *Env) matchCmd(ctx context.Context, args []string) error {
 	if err != nil || id <= 0 {
 		return usageError{fmt.Sprintf("listing id must be a positive number, got %q", fs.Arg(0))}
 	}
-	db, engine, err := e.openEngine(ctx, *dsn)
+	db, engine, err := e.openEngine(ctx, *dsn, *lexPath)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	res, err := engine.Match(ctx, id, cliViewer(*all), search.MatchOptions{Limit: *limit})
+	res, err := engine.Match(ctx, id, cliViewer(*all), search.MatchOptions{Limit: *limit, Filter: search.Filter{Monolingual: *mono}})
 	if err != nil {
 		return fmt.Errorf("%s", describe(err))
 	}
@@ -158,7 +195,14 @@ func (e *Env) matchCmd(ctx context.Context, args []string) error {
 func matched(terms []search.TermMatch, n int) string {
 	var parts []string
 	for _, t := range terms[:min(n, len(terms))] {
-		parts = append(parts, fmt.Sprintf("%s(%s)", t.Surfaces[0], strings.Join(t.Fields, ",")))
+		s := t.Surfaces[0]
+		if t.Translation != "" {
+			s = t.Translation // 電池 → battery
+		}
+		p := fmt.Sprintf("%s(%s)", s, strings.Join(t.Fields, ","))
+		if !slices.Contains(parts, p) { // the words of one translated phrase
+			parts = append(parts, p)
+		}
 	}
 	return strings.Join(parts, " ")
 }

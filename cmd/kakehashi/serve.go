@@ -13,6 +13,7 @@ import (
 	"github.com/kakehashi/kakehashi/compliance"
 	"github.com/kakehashi/kakehashi/demo"
 	"github.com/kakehashi/kakehashi/httpapi"
+	"github.com/kakehashi/kakehashi/lexicon"
 	"github.com/kakehashi/kakehashi/metrics"
 	"github.com/kakehashi/kakehashi/notify"
 	"github.com/kakehashi/kakehashi/search"
@@ -42,6 +43,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	baseURL := fs.String("base-url", "", "the site's public URL, for links in e-mails (default http://ADDR)")
 	deliverEvery := fs.Duration("deliver-interval", 5*time.Second, "how often the outbox of e-mails and webhooks is delivered")
 	alertEvery := fs.Duration("alert-interval", 10*time.Minute, "how often saved alerts are checked for new matching seeds")
+	lexPath := fs.String("lexicon", lexicon.DefaultPath, "EDICT Japanese–English dictionary for cross-lingual matching, or none")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -118,7 +120,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("load text analysis: %w", err)
 	}
-	engine := search.New(an, db, search.Options{Logger: log})
+	engine := search.New(an, db, search.Options{Logger: log, Lexicon: loadLexicon(log, *lexPath)})
 	wake := db.WaitChanges(ctx, sqlstore.WaitOptions{Logger: log})
 	go runIndex(ctx, engine, log, *follow, wake, e.beforeIndex)
 	reg.AddGauge(metrics.Gauge{Name: "kakehashi_search_index", Help: "Search index size and change-feed position.",
@@ -142,7 +144,8 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	}
 	go refreshScreening(ctx, screen, log, 30*time.Second)
 	api := httpapi.New(db, log, reg, httpapi.Config{SecureCookies: *secure, Search: engine, StallAfter: stallAfter, Screening: screen,
-		ReadyChecks: []httpapi.ReadyCheck{{Name: "search", Check: engine.Ready}}})
+		ReadyChecks:  []httpapi.ReadyCheck{{Name: "search", Check: engine.Ready}},
+		ReadyDetails: []httpapi.ReadyDetail{{Name: "languages", Info: engine.Languages}}})
 	pages, err := web.New(db, engine, api, log)
 	if err != nil {
 		return fmt.Errorf("web pages: %w", err)
