@@ -33,6 +33,9 @@ type Params struct {
 	// normalization.
 	Weight [numFields]float64
 	B      [numFields]float64
+	// Translation scales the weight a query word's translations share
+	// (into the other language) relative to the word itself.
+	Translation float64
 }
 
 // DefaultParams were tuned on the SciFact training claims (see BENCHMARKS.md):
@@ -42,6 +45,8 @@ func DefaultParams() Params {
 		K1:     1.2,
 		Weight: [numFields]float64{2.0, 2.0, 1.5, 1.0},
 		B:      [numFields]float64{0.6, 0.3, 0.75, 0.75},
+
+		Translation: 1,
 	}
 }
 
@@ -79,6 +84,8 @@ type index struct {
 	deleted []bool
 	// live counts documents not deleted: the N of the idf.
 	live int
+	// purged counts the deleted documents already dropped from the lists.
+	purged int
 }
 
 func newIndex(p Params, avgLen [numFields]float64) *index {
@@ -138,20 +145,49 @@ func (ix *index) trim() {
 	ix.lists = slices.Clip(ix.lists)
 }
 
-// remove marks a document deleted.
+// remove marks a document deleted. When the deleted documents still in the
+// posting lists pass an eighth of the live ones, the lists are compacted, so
+// that a listing edited many times does not inflate the document frequency
+// of its terms: the cost, one pass over the postings, is spread over that
+// many edits.
 func (ix *index) remove(doc uint32) {
-	if !ix.deleted[doc] {
-		ix.deleted[doc] = true
-		ix.live--
+	if ix.deleted[doc] {
+		return
+	}
+	ix.deleted[doc] = true
+	ix.live--
+	if dead := len(ix.deleted) - ix.live - ix.purged; dead >= 16 && dead > ix.live/8 {
+		ix.compact()
 	}
 }
 
-// idf is the BM25 inverse document frequency. Deleted documents still count
-// in the document frequency until the index is rebuilt; with updates rare
-// next to the corpus size, the difference is negligible.
+// compact drops deleted documents from the posting lists. Document numbers
+// stay as they are.
+func (ix *index) compact() {
+	for i := range ix.lists {
+		pl := &ix.lists[i]
+		k := 0
+		pl.max = 0
+		for j, d := range pl.docs {
+			if ix.deleted[d] {
+				continue
+			}
+			pl.docs[k], pl.impacts[k] = d, pl.impacts[j]
+			pl.max = max(pl.max, pl.impacts[j])
+			k++
+		}
+		pl.docs, pl.impacts = pl.docs[:k], pl.impacts[:k]
+	}
+	ix.purged = len(ix.deleted) - ix.live
+}
+
+// idf is the BM25 inverse document frequency. A posting list may still hold
+// documents deleted since the last compaction (at most an eighth of the
+// live count, see remove), so the document frequency is capped at the live
+// count: a term must never weigh below zero.
 func (ix *index) idf(id uint32) float64 {
-	df := float64(len(ix.lists[id].docs))
 	n := float64(max(ix.live, 1))
+	df := min(float64(len(ix.lists[id].docs)), n)
 	return math.Log(1 + (n-df+0.5)/(df+0.5))
 }
 
@@ -410,6 +446,10 @@ func ParseParams(s string, base Params) (Params, error) {
 			p.K1 = x
 			continue
 		}
+		if k == "translation" {
+			p.Translation = x
+			continue
+		}
 		dst := &p.Weight
 		if b, ok := strings.CutPrefix(k, "b."); ok {
 			dst, k = &p.B, b
@@ -419,7 +459,7 @@ func ParseParams(s string, base Params) (Params, error) {
 		}
 		f := slices.IndexFunc([]Field{FieldTitle, FieldKeywords, FieldSummary, FieldBody}, func(f Field) bool { return f.String() == k })
 		if f < 0 {
-			return p, fmt.Errorf("parameter %q: unknown name %q (k1, title, keywords, summary, body, b.<field>)", kv, k)
+			return p, fmt.Errorf("parameter %q: unknown name %q (k1, translation, title, keywords, summary, body, b.<field>)", kv, k)
 		}
 		dst[f] = x
 	}
