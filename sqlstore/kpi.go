@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 	"time"
@@ -46,8 +45,14 @@ func kpiFilter(q *query, f kakehashi.KPIFilter) {
 	}
 }
 
-// KPIs computes the KPI dashboard.
-func (db *DB) KPIs(ctx context.Context, f kakehashi.KPIFilter) (*kakehashi.KPIReport, error) {
+// KPIsDirect computes the KPI dashboard from the records, without the
+// rollups: the reference the rollups are tested against (and what KPIs
+// computed before them). It scans every record in the range, so it takes
+// seconds at a million listings.
+func (db *DB) KPIsDirect(ctx context.Context, f kakehashi.KPIFilter) (*kakehashi.KPIReport, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
 	r := &kakehashi.KPIReport{From: f.From.UTC(), To: f.To.UTC()}
 	for i, m := range []*kakehashi.KPIMetric{&r.Listings, &r.Interests, &r.Introductions, &r.Agreements} {
 		if err := db.kpiMetric(ctx, m, kpiBases[i], f); err != nil {
@@ -67,32 +72,21 @@ func (db *DB) KPIs(ctx context.Context, f kakehashi.KPIFilter) (*kakehashi.KPIRe
 	if err := db.kpiCounts(ctx, won, q, " GROUP BY i.outcome"); err != nil {
 		return nil, err
 	}
-	r.Funnel = []kakehashi.KPICount{{Key: string(kakehashi.StageInterest), Count: r.Interests.Total}}
-	for _, s := range []kakehashi.Stage{kakehashi.StageIntroduced, kakehashi.StageMeeting, kakehashi.StageNDA, kakehashi.StageAgreement} {
-		r.Funnel = append(r.Funnel, kakehashi.KPICount{Key: string(s), Count: reached[string(s)]})
-	}
-	r.Funnel = append(r.Funnel, kakehashi.KPICount{Key: string(kakehashi.OutcomeWon), Count: won["won"]})
+	r.Funnel = funnel(r.Interests.Total, reached, won["won"])
 
 	// Medians, from the durations the database lists.
 	q = kpiQuery(`SELECT i.created_at, e.at`, `FROM introductions i JOIN listings l ON l.id = i.listing_id
 		JOIN organizations o ON o.id = l.org_id JOIN stage_events e ON e.introduction_id = i.id
 		WHERE i.created_at >= $1 AND i.created_at < $2 AND e.from_stage = 'interest' AND e.to_stage IN ('introduced', 'closed')`, f)
 	var err error
-	if r.MedianDaysToResponse, err = db.medianDays(ctx, q); err != nil {
+	if r.MedianDaysToResponse, err = db.durationMedian(ctx, q); err != nil {
 		return nil, err
 	}
-	if r.MedianDaysToAgreement, err = db.medianDays(ctx, kpiQuery(`SELECT i.created_at, e.at`, kpiBases[3], f)); err != nil {
+	if r.MedianDaysToAgreement, err = db.durationMedian(ctx, kpiQuery(`SELECT i.created_at, e.at`, kpiBases[3], f)); err != nil {
 		return nil, err
 	}
-
-	if !f.StalledBefore.IsZero() {
-		q = newQuery(`SELECT COUNT(*) FROM introductions i JOIN listings l ON l.id = i.listing_id
-			JOIN organizations o ON o.id = l.org_id WHERE i.stage <> 'closed'`)
-		q.where("i.stage_changed_at < ?", f.StalledBefore.UTC())
-		kpiFilter(q, f)
-		if err := db.db.QueryRowContext(ctx, q.sql, q.args...).Scan(&r.Stalled); err != nil {
-			return nil, fmt.Errorf("count stalled introductions: %w", err)
-		}
+	if r.Stalled, err = db.kpiStalled(ctx, f); err != nil {
+		return nil, err
 	}
 
 	reasons := map[string]int{}
@@ -185,35 +179,27 @@ func (db *DB) kpiCounts(ctx context.Context, into map[string]int, q *query, tail
 	return rows.Err()
 }
 
-// medianDays returns the median of the (start, end) durations q lists, in
-// days rounded to a tenth, or nil if it lists none.
-func (db *DB) medianDays(ctx context.Context, q *query) (*float64, error) {
+// durationMedian returns the median of the (start, end) durations q lists,
+// in days by the rounding rule of medianDays, or nil if it lists none.
+func (db *DB) durationMedian(ctx context.Context, q *query) (*float64, error) {
 	rows, err := db.db.QueryContext(ctx, q.sql, q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("kpi durations: %w", err)
 	}
 	defer rows.Close()
-	var d []float64
+	var d []int64
 	for rows.Next() {
 		var from, to time.Time
 		if err := rows.Scan(&from, &to); err != nil {
 			return nil, fmt.Errorf("kpi durations: %w", err)
 		}
-		d = append(d, to.Sub(from).Hours()/24)
+		d = append(d, tenthsBetween(from, to))
 	}
 	if err := rows.Err(); err != nil || len(d) == 0 {
 		return nil, err
 	}
-	return new(median(d)), nil
-}
-
-func median(d []float64) float64 {
-	sort.Float64s(d)
-	m := d[len(d)/2]
-	if len(d)%2 == 0 {
-		m = (d[len(d)/2-1] + m) / 2
-	}
-	return math.Round(m*10) / 10
+	slices.Sort(d)
+	return new(medianDays(d[(len(d)-1)/2], d[len(d)/2])), nil
 }
 
 // sortedCounts lists m by count, largest first, then by key.
