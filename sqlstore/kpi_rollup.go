@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -15,15 +16,25 @@ import (
 )
 
 // The KPI dashboard reads monthly rollups (table kpi_rollup, migration
-// 0008) instead of the records: a dashboard query fixes country, region,
-// kind and field (a value or '' for all) and sums a range of months, so it
-// reads months × keys index entries whatever the number of listings.
+// 0008) instead of the records: one row per month and grouping set (geo
+// {all, country, country+region} x kind {all, value} x field {all, value}),
+// holding every count of that month under that filter as JSON (metric ->
+// breakdown -> key -> count). A dashboard query fixes country, region, kind
+// and field (a value or '' for all) and reads one row per month of its
+// range through the primary key, whatever the number of listings.
+//
+// One row per key instead, as first built, came to 66 rows per listing on
+// sparse data (50,000 listings: 3.7 million rows, 7 s to refresh a month):
+// the field filter times the field, sector and partnership breakdowns times
+// the geo/kind sets. Packing a month's keys into one row keeps the rows to
+// the number of filter combinations that occur.
 //
 // Writes mark the months they invalidate in kpi_dirty within their own
-// transaction; RefreshKPIs recomputes those months from the records with
-// INSERT … SELECT … GROUP BY. Counts are additive, so the finest grouping
-// set (country, region, kind) is computed from the records and the coarser
-// ones are sums of it.
+// transaction; RefreshKPIs recomputes those months. The database counts
+// every figure with SELECT … GROUP BY at the finest grouping set (country,
+// region, kind, and the listing's field and category lists as stored); the
+// lists are split and the coarser sets summed while the month's rows are
+// packed, as KPIsDirect splits the lists too.
 
 // kpiRefreshLock is the PostgreSQL advisory lock a refresher holds while it
 // rebuilds one month, so that two replicas refreshing at once do not
@@ -32,10 +43,6 @@ const kpiRefreshLock = 7_243_008
 
 // kpiAsOfKey is the meta key holding the time of the last refresh.
 const kpiAsOfKey = "kpi:as_of"
-
-// kpiNoRegion is the region the rollups file organizations without one
-// under, so that they do not collide with '' (all regions).
-const kpiNoRegion = "-"
 
 // Rollup metric names.
 const (
@@ -49,74 +56,71 @@ const (
 	kpiDeclined      = "declined"
 )
 
-// kpiSource is where a metric's facts come from for one month: the joins
+// kpiSource is where a metric's facts come from for one month: the tables
 // after FROM (always naming the listing l and its organization o) and the
-// condition, with the month's bounds as $1 and $2.
+// join and range condition, with the month's bounds as $1 and $2.
 type kpiSource struct {
 	metric string
 	from   string
 	where  string
-	dims   []kpiDim
+	// dim is the one breakdown of the metric; nil means total, country,
+	// kind, field, sector and partnership type.
+	dim *kpiDim
 }
 
-// kpiDim is a breakdown of a metric: key is a SQL expression, or explode
-// names a JSON array column of l whose elements are the keys.
+// kpiDim is a breakdown of a metric whose key is a SQL expression.
 type kpiDim struct {
-	name    string
-	key     string
-	explode string
+	name string
+	key  string
 }
 
+// The sources join with CROSS JOIN and conditions in WHERE: the same join
+// for PostgreSQL, and for SQLite the order to take the tables in, from the
+// month's range on the first (its planner otherwise starts from the
+// organizations and reads every listing).
 const (
-	kpiFromListings = `listings l JOIN organizations o ON o.id = l.org_id`
-	kpiFromIntros   = `introductions i JOIN listings l ON l.id = i.listing_id JOIN organizations o ON o.id = l.org_id`
-	kpiFromEvents   = `stage_events e JOIN introductions i ON i.id = e.introduction_id JOIN listings l ON l.id = i.listing_id
-		JOIN organizations o ON o.id = l.org_id`
-	kpiFromIntroEvents = `introductions i JOIN listings l ON l.id = i.listing_id JOIN organizations o ON o.id = l.org_id
-		JOIN stage_events e ON e.introduction_id = i.id`
+	kpiFromListings = `listings l CROSS JOIN organizations o`
+	kpiOnListings   = `o.id = l.org_id AND `
+	kpiFromIntros   = `introductions i CROSS JOIN listings l CROSS JOIN organizations o`
+	kpiOnIntros     = `l.id = i.listing_id AND o.id = l.org_id AND `
+	kpiFromEvents   = `stage_events e CROSS JOIN introductions i CROSS JOIN listings l CROSS JOIN organizations o`
+	kpiOnEvents     = `i.id = e.introduction_id AND l.id = i.listing_id AND o.id = l.org_id AND `
+	// Interests with their stage events.
+	kpiFromIntroEvents = `introductions i CROSS JOIN listings l CROSS JOIN organizations o CROSS JOIN stage_events e`
+	kpiOnIntroEvents   = `l.id = i.listing_id AND o.id = l.org_id AND e.introduction_id = i.id AND `
 )
 
-// kpiBreakdowns are the breakdowns of the four counted metrics.
-var kpiBreakdowns = []kpiDim{
-	{name: "total", key: "''"},
-	{name: "country", key: "o.country"},
-	{name: "kind", key: "o.kind"},
-	{name: "field", explode: "l.fields"},
-	{name: "sector", explode: "l.sectors"},
-	{name: "partnership", explode: "l.partnership_types"},
-}
-
-// kpiSources lists every metric of the rollup. The tenths dimensions are
-// duration histograms; tenths is replaced by the dialect's expression.
+// kpiSources lists every metric of the rollup. The tenths breakdowns are
+// duration histograms.
 func (db *DB) kpiSources() []kpiSource {
 	tenths := kpiDim{name: "tenths", key: db.tenthsOfDay("i.created_at", "e.at")}
 	return []kpiSource{
-		{kpiListings, kpiFromListings, `l.created_at >= $1 AND l.created_at < $2`, kpiBreakdowns},
-		{kpiInterests, kpiFromIntros, `i.created_at >= $1 AND i.created_at < $2`, kpiBreakdowns},
-		{kpiIntroductions, kpiFromEvents, `e.at >= $1 AND e.at < $2 AND e.to_stage = 'introduced'`, kpiBreakdowns},
-		{kpiAgreements, kpiFromEvents, `e.at >= $1 AND e.at < $2 AND e.to_stage = 'agreement'`, kpiBreakdowns},
+		{kpiListings, kpiFromListings, kpiOnListings + `l.created_at >= $1 AND l.created_at < $2`, nil},
+		{kpiInterests, kpiFromIntros, kpiOnIntros + `i.created_at >= $1 AND i.created_at < $2`, nil},
+		{kpiIntroductions, kpiFromEvents, kpiOnEvents + `e.at >= $1 AND e.at < $2 AND e.to_stage = 'introduced'`, nil},
+		{kpiAgreements, kpiFromEvents, kpiOnEvents + `e.at >= $1 AND e.at < $2 AND e.to_stage = 'agreement'`, nil},
 		// The funnel: interests created in the month by the stages they
 		// reached (whenever) and by whether they were won.
-		{kpiFunnel, kpiFromIntroEvents, `i.created_at >= $1 AND i.created_at < $2`, []kpiDim{{name: "stage", key: "e.to_stage"}}},
-		{kpiFunnel, kpiFromIntros, `i.created_at >= $1 AND i.created_at < $2 AND i.outcome = 'won'`, []kpiDim{{name: "outcome", key: "i.outcome"}}},
-		{kpiResponse, kpiFromIntroEvents, `i.created_at >= $1 AND i.created_at < $2 AND e.from_stage = 'interest' AND e.to_stage IN ('introduced', 'closed')`,
-			[]kpiDim{tenths}},
-		{kpiToAgreement, kpiFromEvents, `e.at >= $1 AND e.at < $2 AND e.to_stage = 'agreement'`, []kpiDim{tenths}},
-		{kpiDeclined, kpiFromIntros, `i.stage_changed_at >= $1 AND i.stage_changed_at < $2 AND i.outcome = 'declined'`,
-			[]kpiDim{{name: "reason", key: "i.reason"}}},
+		{kpiFunnel, kpiFromIntroEvents, kpiOnIntroEvents + `i.created_at >= $1 AND i.created_at < $2`, &kpiDim{name: "stage", key: "e.to_stage"}},
+		{kpiFunnel, kpiFromIntros, kpiOnIntros + `i.created_at >= $1 AND i.created_at < $2 AND i.outcome = 'won'`, &kpiDim{name: "outcome", key: "i.outcome"}},
+		{kpiResponse, kpiFromIntroEvents, kpiOnIntroEvents + `i.created_at >= $1 AND i.created_at < $2 AND e.from_stage = 'interest' AND e.to_stage IN ('introduced', 'closed')`,
+			&tenths},
+		{kpiToAgreement, kpiFromEvents, kpiOnEvents + `e.at >= $1 AND e.at < $2 AND e.to_stage = 'agreement'`, &tenths},
+		{kpiDeclined, kpiFromIntros, kpiOnIntros + `i.stage_changed_at >= $1 AND i.stage_changed_at < $2 AND i.outcome = 'declined'`,
+			&kpiDim{name: "reason", key: "i.reason"}},
 	}
 }
 
-// The only dialect-specific SQL of the rollups, kept in these two helpers:
-// splitting a JSON array column into rows, and a duration in tenths of a day.
+// tenthsOfDay and monthOf are the only KPI SQL that differs between the
+// dialects.
 
-// jsonElements returns a join that yields one row per element of the JSON
-// array in col, as alias.value.
-func (db *DB) jsonElements(col, alias string) string {
+// monthOf is the UTC month (YYYY-MM) of timestamp column col. SQLite stores
+// timestamps as text in UTC, "2006-01-02 15:04:05…".
+func (db *DB) monthOf(col string) string {
 	if db.dialect == Postgres {
-		return fmt.Sprintf("CROSS JOIN LATERAL jsonb_array_elements_text(%s::jsonb) AS %s(value)", col, alias)
+		return fmt.Sprintf("to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM')", col)
 	}
-	return fmt.Sprintf("CROSS JOIN json_each(%s) AS %s", col, alias)
+	return fmt.Sprintf("substr(%s, 1, 7)", col)
 }
 
 // tenthsOfDay is the text of the duration from start to end, both truncated
@@ -277,9 +281,9 @@ func (db *DB) RefreshKPIs(ctx context.Context) (*KPIRefresh, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read dirty KPI months: %w", err)
 	}
-	var maxID int64
-	all := false
-	months := map[string]bool{}
+	// The marks seen now, by month: their writes have committed, so the
+	// counts read after this include them. Only these are cleared.
+	marks := map[string][]int64{}
 	for rows.Next() {
 		var id int64
 		var m string
@@ -287,33 +291,30 @@ func (db *DB) RefreshKPIs(ctx context.Context) (*KPIRefresh, error) {
 			rows.Close()
 			return nil, fmt.Errorf("read dirty KPI months: %w", err)
 		}
-		maxID = max(maxID, id)
-		if m == "*" {
-			all = true
-		} else {
-			months[m] = true
-		}
+		marks[m] = append(marks[m], id)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read dirty KPI months: %w", err)
 	}
-	if all {
-		if err := db.allKPIMonths(ctx, months, r.AsOf); err != nil {
+	all := marks["*"]
+	delete(marks, "*")
+	if all != nil {
+		if err := db.allKPIMonths(ctx, marks, r.AsOf); err != nil {
 			return nil, err
 		}
 	}
-	for m := range months {
+	for m := range marks {
 		r.Months = append(r.Months, m)
 	}
 	slices.Sort(r.Months)
 	for _, m := range r.Months {
-		if err := db.refreshKPIMonth(ctx, m, maxID); err != nil {
+		if err := db.refreshKPIMonth(ctx, m, marks[m]); err != nil {
 			return nil, err
 		}
 	}
-	if all {
-		if _, err := db.db.ExecContext(ctx, `DELETE FROM kpi_dirty WHERE month = '*' AND id <= $1`, maxID); err != nil {
+	if all != nil {
+		if err := db.inTx(ctx, func(tx *sql.Tx) error { return deleteIDs(ctx, tx, `DELETE FROM kpi_dirty WHERE id IN `, all) }); err != nil {
 			return nil, fmt.Errorf("clear dirty KPI months: %w", err)
 		}
 	}
@@ -326,7 +327,7 @@ func (db *DB) RefreshKPIs(ctx context.Context) (*KPIRefresh, error) {
 // allKPIMonths adds to months every month that may hold figures: from the
 // first listing (everything else follows a listing) to the latest record or
 // now, and every month already rolled up.
-func (db *DB) allKPIMonths(ctx context.Context, months map[string]bool, now time.Time) error {
+func (db *DB) allKPIMonths(ctx context.Context, months map[string][]int64, now time.Time) error {
 	first, ok, err := firstTime(ctx, db.db, `SELECT created_at FROM listings ORDER BY created_at LIMIT 1`)
 	if err != nil {
 		return err
@@ -345,7 +346,7 @@ func (db *DB) allKPIMonths(ctx context.Context, months map[string]bool, now time
 			}
 		}
 		for m := monthStart(first); !m.After(last); m = m.AddDate(0, 1, 0) {
-			months[kpiMonth(m)] = true
+			months[kpiMonth(m)] = append(months[kpiMonth(m)], nil...)
 		}
 	}
 	rows, err := db.db.QueryContext(ctx, `SELECT DISTINCT month FROM kpi_rollup`)
@@ -358,96 +359,199 @@ func (db *DB) allKPIMonths(ctx context.Context, months map[string]bool, now time
 		if err := rows.Scan(&m); err != nil {
 			return err
 		}
-		months[m] = true
+		months[m] = append(months[m], nil...)
 	}
 	return rows.Err()
 }
 
-// kpiDerived are the coarser grouping sets, each a sum over a finer one
-// already in the month: the select list, the condition picking the finer
-// rows and the grouping. The finest set (country, region, kind) has all
-// three set.
-var kpiDerived = []struct{ cols, cond, group string }{
-	{`country, '', kind`, `country <> '' AND region <> '' AND kind <> ''`, `country, kind`},
-	{`'', region, kind`, `country <> '' AND region <> '' AND kind <> ''`, `region, kind`},
-	{`country, region, ''`, `country <> '' AND region <> '' AND kind <> ''`, `country, region`},
-	{`'', region, ''`, `country = '' AND region <> '' AND kind <> ''`, `region`},
-	{`country, '', ''`, `country <> '' AND region = '' AND kind <> ''`, `country`},
-	{`'', '', kind`, `country <> '' AND region = '' AND kind <> ''`, `kind`},
-	{`'', '', ''`, `country <> '' AND region = '' AND kind = ''`, ``},
+// kpiTuple is a grouping set's filter values; '' is all.
+type kpiTuple struct{ country, region, kind, field string }
+
+// kpiFigures are counts by metric, breakdown and key.
+type kpiFigures map[string]map[string]map[string]int64
+
+func (f kpiFigures) add(metric, dim, key string, n int64) {
+	if f[metric] == nil {
+		f[metric] = map[string]map[string]int64{}
+	}
+	if f[metric][dim] == nil {
+		f[metric][dim] = map[string]int64{}
+	}
+	f[metric][dim][key] += n
 }
 
-// refreshKPIMonth rebuilds the rollups of month m (YYYY-MM) in one
-// transaction and clears its dirty marks up to id maxID.
-func (db *DB) refreshKPIMonth(ctx context.Context, m string, maxID int64) error {
+// refreshKPIMonth rebuilds the rollups of month m (YYYY-MM): it reads the
+// month's counts outside any write transaction, then replaces the month's
+// rows and clears the dirty marks it saw (ids) in one short transaction.
+func (db *DB) refreshKPIMonth(ctx context.Context, m string, ids []int64) error {
 	start, err := time.Parse(kakehashi.KPIMonthLayout, m)
 	if err != nil {
 		return fmt.Errorf("refresh KPIs: bad month %q", m)
 	}
 	end := start.AddDate(0, 1, 0)
+	base := map[kpiTuple]kpiFigures{}
+	for _, s := range db.kpiSources() {
+		if err := db.kpiCount(ctx, base, s, start, end); err != nil {
+			return fmt.Errorf("refresh KPIs %s %s: %w", m, s.metric, err)
+		}
+	}
+	sets := kpiSets(base)
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		if db.dialect == Postgres {
 			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, kpiRefreshLock); err != nil {
 				return fmt.Errorf("lock KPI refresh: %w", err)
 			}
 		}
-		// Marks first: on PostgreSQL a write whose mark this does not see
-		// has not committed, and keeps its mark for the next refresh.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM kpi_dirty WHERE month = $1 AND id <= $2`, m, maxID); err != nil {
+		if err := deleteIDs(ctx, tx, `DELETE FROM kpi_dirty WHERE id IN `, ids); err != nil {
 			return fmt.Errorf("refresh KPIs %s: %w", m, err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM kpi_rollup WHERE month = $1`, m); err != nil {
 			return fmt.Errorf("refresh KPIs %s: %w", m, err)
 		}
-		for _, s := range db.kpiSources() {
-			for _, d := range s.dims {
-				for _, byField := range []bool{false, true} {
-					q := db.kpiInsert(s, d, byField)
-					if _, err := tx.ExecContext(ctx, q, start, end, m); err != nil {
-						return fmt.Errorf("refresh KPIs %s %s by %s: %w", m, s.metric, d.name, err)
-					}
-				}
-			}
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO kpi_rollup (country, region, kind, field, month, figures) VALUES ($1, $2, $3, $4, $5, $6)`)
+		if err != nil {
+			return fmt.Errorf("refresh KPIs %s: %w", m, err)
 		}
-		for _, d := range kpiDerived {
-			group := "metric, month, field, dim, key"
-			if d.group != "" {
-				group = "metric, month, " + d.group + ", field, dim, key"
-			}
-			q := `INSERT INTO kpi_rollup (metric, month, country, region, kind, field, dim, key, n)
-				SELECT metric, month, ` + d.cols + `, field, dim, key, SUM(n) FROM kpi_rollup
-				WHERE month = $1 AND ` + d.cond + ` GROUP BY ` + group
-			if _, err := tx.ExecContext(ctx, q, m); err != nil {
-				return fmt.Errorf("refresh KPIs %s (%s): %w", m, d.cols, err)
+		defer ins.Close()
+		for t, f := range sets {
+			if _, err := ins.ExecContext(ctx, t.country, t.region, t.kind, t.field, m, jsonText(f)); err != nil {
+				return fmt.Errorf("refresh KPIs %s: %w", m, err)
 			}
 		}
 		return nil
 	})
 }
 
-// kpiInsert is the statement that rolls up dimension d of source s for one
-// month ($1, $2; the month text $3) at the finest grouping set, for all
-// fields or (byField) for each field of the listing.
-func (db *DB) kpiInsert(s kpiSource, d kpiDim, byField bool) string {
-	field, key, joins := "''", d.key, ""
-	if byField {
-		field = "ff.value"
-		joins += " " + db.jsonElements("l.fields", "ff")
+// deleteIDs runs prefix followed by a list of ids, a few hundred at a time.
+func deleteIDs(ctx context.Context, tx *sql.Tx, prefix string, ids []int64) error {
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		var b strings.Builder
+		b.WriteString(prefix + "(")
+		for i, id := range ids[:n] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatInt(id, 10))
+		}
+		b.WriteByte(')')
+		if _, err := tx.ExecContext(ctx, b.String()); err != nil {
+			return err
+		}
+		ids = ids[n:]
 	}
-	if d.explode != "" {
-		key = "dk.value"
-		joins += " " + db.jsonElements(d.explode, "dk")
+	return nil
+}
+
+// kpiCount counts source s in [start, end) at the finest grouping set
+// (country, region, kind) and adds the counts to base, under field '' and
+// under each of the listing's fields. The database groups by the
+// listing's JSON lists as stored; they are split here (as KPIsDirect does),
+// which needs no JSON functions in SQL and reads each record once.
+func (db *DB) kpiCount(ctx context.Context, base map[kpiTuple]kpiFigures, s kpiSource, start, end time.Time) error {
+	sel, group := "l.sectors, l.partnership_types", "l.sectors, l.partnership_types"
+	if s.dim != nil {
+		sel, group = s.dim.key+", ''", s.dim.key
 	}
-	group := "o.country, o.region, o.kind"
-	if byField {
-		group += ", ff.value"
+	q := `SELECT o.country, o.region, o.kind, l.fields, ` + sel + `, COUNT(*) FROM ` + s.from + ` WHERE ` + s.where +
+		` GROUP BY o.country, o.region, o.kind, l.fields, ` + group
+	rows, err := db.db.QueryContext(ctx, q, start, end)
+	if err != nil {
+		return err
 	}
-	if d.explode != "" || !strings.HasPrefix(key, "'") {
-		group += ", " + key
+	defer rows.Close()
+	lists := map[string][]string{}
+	split := func(text string) ([]string, error) {
+		if l, ok := lists[text]; ok {
+			return l, nil
+		}
+		var l []string
+		if err := json.Unmarshal([]byte(text), &l); err != nil {
+			return nil, fmt.Errorf("kpi breakdowns: %w", err)
+		}
+		slices.Sort(l)
+		l = slices.Compact(l)
+		lists[text] = l
+		return l, nil
 	}
-	return `INSERT INTO kpi_rollup (metric, month, country, region, kind, field, dim, key, n)
-		SELECT '` + s.metric + `', $3, o.country, CASE WHEN o.region = '' THEN '` + kpiNoRegion + `' ELSE o.region END, o.kind, ` + field + `, '` + d.name + `', ` + key + `, COUNT(*)
-		FROM ` + s.from + joins + ` WHERE ` + s.where + ` GROUP BY ` + group
+	for rows.Next() {
+		var country, region, kind, fieldsText, a, b string
+		var n int64
+		if err := rows.Scan(&country, &region, &kind, &fieldsText, &a, &b, &n); err != nil {
+			return err
+		}
+		fields, err := split(fieldsText)
+		if err != nil {
+			return err
+		}
+		var sectors, partners []string
+		if s.dim == nil {
+			if sectors, err = split(a); err != nil {
+				return err
+			}
+			if partners, err = split(b); err != nil {
+				return err
+			}
+		}
+		for _, field := range append([]string{""}, fields...) {
+			t := kpiTuple{country, region, kind, field}
+			f := base[t]
+			if f == nil {
+				f = kpiFigures{}
+				base[t] = f
+			}
+			if s.dim != nil {
+				f.add(s.metric, s.dim.name, a, n)
+				continue
+			}
+			f.add(s.metric, "total", "", n)
+			f.add(s.metric, "country", country, n)
+			f.add(s.metric, "kind", kind, n)
+			for _, d := range []struct {
+				name string
+				keys []string
+			}{{"field", fields}, {"sector", sectors}, {"partnership", partners}} {
+				for _, k := range d.keys {
+					f.add(s.metric, d.name, k, n)
+				}
+			}
+		}
+	}
+	return rows.Err()
+}
+
+// kpiSets adds the figures of each finest grouping set into every coarser
+// set it belongs to: geo {country+region, country, all} x kind {value,
+// all}, the field kept. Organizations without a region count only where no
+// region is asked for. A region without a country is read as the sum of the
+// country+region sets (a region code names its country, so that is one row
+// a month with real data).
+func kpiSets(base map[kpiTuple]kpiFigures) map[kpiTuple]kpiFigures {
+	sets := map[kpiTuple]kpiFigures{}
+	for b, f := range base {
+		geos := [][2]string{{b.country, ""}, {"", ""}}
+		if b.region != "" {
+			geos = append(geos, [2]string{b.country, b.region})
+		}
+		for _, g := range geos {
+			for _, k := range []string{b.kind, ""} {
+				t := kpiTuple{g[0], g[1], k, b.field}
+				into := sets[t]
+				if into == nil {
+					into = kpiFigures{}
+					sets[t] = into
+				}
+				for metric, dims := range f {
+					for dim, keys := range dims {
+						for key, n := range keys {
+							into.add(metric, dim, key, n)
+						}
+					}
+				}
+			}
+		}
+	}
+	return sets
 }
 
 // KPIs computes the KPI dashboard from the rollups, as of the last
@@ -464,9 +568,13 @@ func (db *DB) KPIs(ctx context.Context, f kakehashi.KPIFilter) (*kakehashi.KPIRe
 			return nil, fmt.Errorf("read KPI as-of time: %w", err)
 		}
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT metric, dim, key, SUM(n) FROM kpi_rollup
-		WHERE country = $1 AND region = $2 AND kind = $3 AND field = $4 AND month >= $5 AND month < $6
-		GROUP BY metric, dim, key`, f.Country, f.Region, string(f.OrgKind), f.Field, kpiMonth(f.From), kpiMonth(f.To))
+	q := `SELECT figures FROM kpi_rollup WHERE country = $1 AND region = $2 AND kind = $3 AND field = $4 AND month >= $5 AND month < $6`
+	args := []any{f.Country, f.Region, string(f.OrgKind), f.Field, kpiMonth(f.From), kpiMonth(f.To)}
+	if f.Country == "" && f.Region != "" {
+		q = `SELECT figures FROM kpi_rollup WHERE region = $1 AND kind = $2 AND field = $3 AND month >= $4 AND month < $5`
+		args = args[1:]
+	}
+	rows, err := db.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read KPI rollups: %w", err)
 	}
@@ -474,16 +582,25 @@ func (db *DB) KPIs(ctx context.Context, f kakehashi.KPIFilter) (*kakehashi.KPIRe
 	type md struct{ metric, dim string }
 	got := map[md]map[string]int{}
 	for rows.Next() {
-		var metric, dim, key string
-		var n int64
-		if err := rows.Scan(&metric, &dim, &key, &n); err != nil {
+		var text string
+		if err := rows.Scan(&text); err != nil {
 			return nil, fmt.Errorf("read KPI rollups: %w", err)
 		}
-		k := md{metric, dim}
-		if got[k] == nil {
-			got[k] = map[string]int{}
+		var month kpiFigures
+		if err := json.Unmarshal([]byte(text), &month); err != nil {
+			return nil, fmt.Errorf("read KPI rollups: %w", err)
 		}
-		got[k][key] += int(n)
+		for metric, dims := range month {
+			for dim, keys := range dims {
+				k := md{metric, dim}
+				if got[k] == nil {
+					got[k] = map[string]int{}
+				}
+				for key, n := range keys {
+					got[k][key] += int(n)
+				}
+			}
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read KPI rollups: %w", err)

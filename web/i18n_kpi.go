@@ -5,8 +5,10 @@ package web
 var kpiMessages = map[string][2]string{
 	"kpi.nav":           {"KPIs", "KPI"},
 	"kpi.title":         {"KPI dashboard", "KPIダッシュボード"},
-	"kpi.from":          {"From", "開始日"},
-	"kpi.to":            {"To", "終了日"},
+	"kpi.from":          {"From (month)", "開始月"},
+	"kpi.to":            {"To (month, inclusive)", "終了月（含む）"},
+	"kpi.asof":          {"Figures as of", "集計時点："},
+	"kpi.notyet":        {"The figures have not been computed yet; they are refreshed in the background.", "集計はまだ行われていません。バックグラウンドで更新されます。"},
 	"kpi.country":       {"Country", "国"},
 	"kpi.kind":          {"Organization kind", "組織種別"},
 	"kpi.any":           {"Any", "すべて"},
