@@ -364,7 +364,7 @@ func (db *DB) allKPIMonths(ctx context.Context, months map[string][]int64, now t
 	return rows.Err()
 }
 
-// kpiTuple is a grouping set's filter values; '' is all.
+// kpiTuple is a grouping set's filter values; ” is all.
 type kpiTuple struct{ country, region, kind, field string }
 
 // kpiFigures are counts by metric, breakdown and key.
@@ -444,7 +444,7 @@ func deleteIDs(ctx context.Context, tx *sql.Tx, prefix string, ids []int64) erro
 }
 
 // kpiCount counts source s in [start, end) at the finest grouping set
-// (country, region, kind) and adds the counts to base, under field '' and
+// (country, region, kind) and adds the counts to base, under field ” and
 // under each of the listing's fields. The database groups by the
 // listing's JSON lists as stored; they are split here (as KPIsDirect does),
 // which needs no JSON functions in SQL and reads each record once.

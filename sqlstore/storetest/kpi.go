@@ -271,7 +271,7 @@ func newKPIWorld(t *testing.T, newDSN NewDSN) *kpiWorld {
 	sectors := [][]string{{"energy"}, {"automotive", "energy"}, {"materials"}}
 	partners := [][]kakehashi.PartnershipType{{kakehashi.PartnerLicense}, {kakehashi.PartnerJointResearch, kakehashi.PartnerLicense}, {kakehashi.PartnerInvestment}}
 	for i := range 24 {
-		*w.clock = month(1+i%4).Add(time.Duration(i*29) * time.Hour)
+		*w.clock = month(1 + i%4).Add(time.Duration(i*29) * time.Hour)
 		l := Listing(w.orgs[i%len(w.orgs)].ID, fmt.Sprintf("w%d", i))
 		l.Fields, l.Sectors, l.PartnershipTypes = fields[i%4], sectors[i%3], partners[(i/2)%3]
 		w.lists = append(w.lists, mustListing(t, w.db, l))
