@@ -102,7 +102,7 @@ func (s *Server) registerKPI(api huma.API) {
 		}
 		f, err := in.Filter(s.now(), s.stallAfter)
 		if err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, queryProblem(err)
 		}
 		r, err := s.store.KPIs(ctx, f)
 		if err != nil {
@@ -121,4 +121,15 @@ func (s *Server) registerKPI(api huma.API) {
 		}
 		return &struct{ Body *kakehashi.FactBook }{Body: fb}, nil
 	})
+}
+
+// queryProblem is the problem for invalid query parameters: the fields
+// located in the query, not the body.
+func queryProblem(err error) error {
+	status, msg := statusOf(err)
+	var details []error
+	for _, f := range kakehashi.FieldErrors(err) {
+		details = append(details, &huma.ErrorDetail{Message: f.Message, Location: "query." + f.Field})
+	}
+	return huma.NewError(status, msg, details...)
 }

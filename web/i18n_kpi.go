@@ -8,6 +8,7 @@ var kpiMessages = map[string][2]string{
 	"kpi.from":          {"From (month)", "開始月"},
 	"kpi.to":            {"To (month, inclusive)", "終了月（含む）"},
 	"kpi.asof":          {"Figures as of", "集計時点："},
+	"kpi.badfilter":     {"The filter cannot be used:", "この条件では集計できません："},
 	"kpi.notyet":        {"The figures have not been computed yet; they are refreshed in the background.", "集計はまだ行われていません。バックグラウンドで更新されます。"},
 	"kpi.country":       {"Country", "国"},
 	"kpi.kind":          {"Organization kind", "組織種別"},

@@ -108,7 +108,13 @@ func (h *Handler) kpiReport(w http.ResponseWriter, r *http.Request) (httpapi.KPI
 	q := httpapi.KPIQuery{From: v.Get("from"), To: v.Get("to"), Country: v.Get("country"), Kind: v.Get("kind"), Region: v.Get("region"), Field: v.Get("field")}
 	f, err := q.Filter(h.now(), h.stallAfter)
 	if err != nil {
-		h.fail(w, r, err)
+		// A bad filter is the visitor's to fix: say which parameter.
+		lang := langOf(r)
+		msg := translate(lang, "kpi.badfilter")
+		for _, fe := range kakehashi.FieldErrors(err) {
+			msg += " " + fe.Field + ": " + fe.Message + "."
+		}
+		h.render(w, r, http.StatusUnprocessableEntity, "error", h.view(r, translate(lang, "kpi.title"), msg))
 		return q, nil
 	}
 	rep, err := h.store.KPIs(r.Context(), f)
