@@ -674,13 +674,19 @@ func medianDays(lo, hi int64) float64 {
 }
 
 // kpiStalled counts the open introductions whose stage has not changed
-// since f.StalledBefore, live (0 when it is zero).
+// since f.StalledBefore, live (0 when it is zero), under the organization
+// that owns the listing (the introduction's owner_org_id). Only a field
+// filter reads the listings; the rest comes from the partial index
+// introductions_stalled and the organizations.
 func (db *DB) kpiStalled(ctx context.Context, f kakehashi.KPIFilter) (int, error) {
 	if f.StalledBefore.IsZero() {
 		return 0, nil
 	}
-	q := newQuery(`SELECT COUNT(*) FROM introductions i JOIN listings l ON l.id = i.listing_id
-		JOIN organizations o ON o.id = l.org_id WHERE i.stage_changed_at < $1 AND i.stage <> 'closed'`, f.StalledBefore.UTC())
+	from, on := `introductions i CROSS JOIN organizations o`, `o.id = i.owner_org_id`
+	if f.Field != "" {
+		from, on = from+` CROSS JOIN listings l`, on+` AND l.id = i.listing_id`
+	}
+	q := newQuery(`SELECT COUNT(*) FROM `+from+` WHERE `+on+` AND i.stage <> 'closed' AND i.stage_changed_at < $1`, f.StalledBefore.UTC())
 	kpiFilter(q, f)
 	var n int
 	if err := db.db.QueryRowContext(ctx, q.sql, q.args...).Scan(&n); err != nil {

@@ -29,9 +29,9 @@ CREATE TABLE kpi_dirty (
 -- Everything already stored is rolled up by the first refresh.
 INSERT INTO kpi_dirty (month) VALUES ('*');
 
--- Stalled introductions are counted live: open ones by the time their
--- stage last changed, with the listing to filter on.
-CREATE INDEX introductions_open_changed ON introductions (stage_changed_at, stage, listing_id);
+-- Stalled introductions are counted live: the open ones by the time their
+-- stage last changed, with their organization and listing to filter on.
+CREATE INDEX introductions_stalled ON introductions (stage_changed_at, owner_org_id, listing_id) WHERE stage <> 'closed';
 
 -- An organization's fact book counts its listings by side and month, as
 -- its viewer may see them, from this index alone.
