@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kakehashi/kakehashi"
@@ -217,42 +219,124 @@ func sortedCounts(m map[string]int) []kakehashi.KPICount {
 	return out
 }
 
+// sideMonth keys a fact book's listing counts.
+type sideMonth struct {
+	side  kakehashi.Side
+	month string
+}
+
+// factBookListings counts organization orgID's listings that viewer may see
+// by side and month. Months the rollups hold and no write has marked dirty
+// come from kpi_org_listings (plus, for a viewer confidential listings were
+// revealed to, those listings); the dirty ones, or all before the first
+// refresh, are counted live. Either way the figures are current.
+func (db *DB) factBookListings(ctx context.Context, orgID int64, viewer *kakehashi.User) (map[sideMonth]int, error) {
+	dirty, all, err := db.kpiDirtyMonths(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[sideMonth]int{}
+	count := func(q *query, keep func(month string) bool) error {
+		rows, err := db.db.QueryContext(ctx, q.sql, q.args...)
+		if err != nil {
+			return fmt.Errorf("fact book listings: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k sideMonth
+			var n int
+			if err := rows.Scan(&k.side, &k.month, &n); err != nil {
+				return fmt.Errorf("fact book listings: %w", err)
+			}
+			if keep(k.month) {
+				out[k] += n
+			}
+		}
+		return rows.Err()
+	}
+	month := db.monthOf("l.created_at")
+	live := func(m string) bool { return all || dirty[m] }
+	rolled := func(m string) bool { return !live(m) }
+	// The live count of the dirty months (from the index listings_org_facts).
+	q := newQuery(`SELECT l.side, `+month+`, COUNT(*) FROM listings l WHERE l.org_id = $1`, orgID)
+	if !all {
+		var cond []string
+		for m := range dirty {
+			start, err := time.Parse(kakehashi.KPIMonthLayout, m)
+			if err != nil {
+				continue
+			}
+			cond = append(cond, fmt.Sprintf("(l.created_at >= $%d AND l.created_at < $%d)", len(q.args)+1, len(q.args)+2))
+			q.args = append(q.args, start, start.AddDate(0, 1, 0))
+		}
+		if len(cond) == 0 {
+			cond = []string{"1 = 0"}
+		}
+		q.sql += " AND (" + strings.Join(cond, " OR ") + ")"
+	}
+	visibleTo(q, viewer)
+	ownerVisibleTo(q, viewer)
+	q.sql += " GROUP BY l.side, " + month
+	if err := count(q, live); err != nil {
+		return nil, err
+	}
+	if all {
+		return out, nil
+	}
+	// The rest from the rollup, by the same rules less the revealed ids.
+	q = newQuery(`SELECT l.side, l.month, SUM(l.n) FROM kpi_org_listings l WHERE l.org_id = $1`, orgID)
+	visibleTo(q, viewer)
+	if !viewer.IsStaff() {
+		cond, args := "l.visibility <> 'confidential'", []any{}
+		if viewer != nil && viewer.OrgID != 0 {
+			cond += " OR l.org_id = ?"
+			args = append(args, viewer.OrgID)
+		}
+		q.where("("+cond+")", args...)
+	}
+	q.sql += " GROUP BY l.side, l.month"
+	if err := count(q, rolled); err != nil {
+		return nil, err
+	}
+	if viewer != nil && !viewer.IsStaff() && viewer.OrgID != orgID && len(viewer.Revealed) > 0 {
+		// Confidential listings revealed to the viewer: only those ids.
+		q = newQuery(`SELECT l.side, `+month+`, COUNT(*) FROM listings l WHERE l.org_id = $1 AND l.visibility = 'confidential'`, orgID)
+		var ids []string
+		for _, id := range viewer.Revealed {
+			ids = append(ids, strconv.FormatInt(id, 10))
+		}
+		q.sql += " AND l.id IN (" + strings.Join(ids, ", ") + ")"
+		visibleTo(q, viewer)
+		q.sql += " GROUP BY l.side, " + month
+		if err := count(q, rolled); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // FactBook computes organization orgID's fact book as viewer may see it.
 func (db *DB) FactBook(ctx context.Context, orgID int64, viewer *kakehashi.User) (*kakehashi.FactBook, error) {
 	if _, err := db.Organization(ctx, orgID); err != nil {
 		return nil, err
 	}
 	fb := &kakehashi.FactBook{OrgID: orgID, ListingsPerMonth: []kakehashi.KPICount{}}
-	// Counted by the database from the index listings_org_facts alone.
-	month := db.monthOf("l.created_at")
-	q := newQuery(`SELECT l.side, `+month+`, COUNT(*) FROM listings l WHERE l.org_id = $1`, orgID)
-	visibleTo(q, viewer)
-	ownerVisibleTo(q, viewer)
-	rows, err := db.db.QueryContext(ctx, q.sql+" GROUP BY l.side, "+month, q.args...)
+	months, err := db.factBookListings(ctx, orgID, viewer)
 	if err != nil {
-		return nil, fmt.Errorf("fact book listings: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	months := map[string]int{}
-	for rows.Next() {
-		var side kakehashi.Side
-		var m string
-		var n int
-		if err := rows.Scan(&side, &m, &n); err != nil {
-			return nil, fmt.Errorf("fact book listings: %w", err)
-		}
-		if side == kakehashi.SideSeed {
+	for k, n := range months {
+		if k.side == kakehashi.SideSeed {
 			fb.Seeds += n
 		} else {
 			fb.Needs += n
 		}
-		months[m] += n
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("fact book listings: %w", err)
+	perMonth := map[string]int{}
+	for k, n := range months {
+		perMonth[k.month] += n
 	}
-	rows.Close()
-	for m, n := range months {
+	for m, n := range perMonth {
 		fb.ListingsPerMonth = append(fb.ListingsPerMonth, kakehashi.KPICount{Key: m, Count: n})
 	}
 	sort.Slice(fb.ListingsPerMonth, func(i, j int) bool { return fb.ListingsPerMonth[i].Key < fb.ListingsPerMonth[j].Key })
@@ -271,7 +355,7 @@ func (db *DB) FactBook(ctx context.Context, orgID int64, viewer *kakehashi.User)
 		fb.IntroductionsByStage = append(fb.IntroductionsByStage, kakehashi.KPICount{Key: string(s), Count: stages[string(s)]})
 	}
 
-	rows, err = db.db.QueryContext(ctx, `SELECT i.agreement, COUNT(*) FROM introductions i
+	rows, err := db.db.QueryContext(ctx, `SELECT i.agreement, COUNT(*) FROM introductions i
 		WHERE (i.owner_org_id = $1 OR i.requester_org_id = $1) AND i.agreement <> '' GROUP BY i.agreement`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("fact book agreements: %w", err)

@@ -182,22 +182,24 @@ func (db *DB) kpiIntroChanged(ctx context.Context, tx *sql.Tx, id int64, at time
 }
 
 // kpiListingChanging is called before listing l is overwritten: when its
-// organization or a category the dashboard breaks down by changes, it marks
-// the listing's month and those of its pipeline, which all lie between its
+// organization, a category the dashboard breaks down by, or what the fact
+// books count it by (side, status, visibility) changes, it marks the
+// listing's month and those of its pipeline, which all lie between its
 // first introduction and now.
 func (db *DB) kpiListingChanging(ctx context.Context, tx *sql.Tx, l *kakehashi.Listing) error {
 	var org int64
-	var fields, sectors, partners string
+	var fields, sectors, partners, side, status, visibility string
 	var created time.Time
-	err := tx.QueryRowContext(ctx, `SELECT org_id, fields, sectors, partnership_types, created_at FROM listings WHERE id = $1`, l.ID).
-		Scan(&org, &fields, &sectors, &partners, &created)
+	err := tx.QueryRowContext(ctx, `SELECT org_id, fields, sectors, partnership_types, side, status, visibility, created_at FROM listings WHERE id = $1`, l.ID).
+		Scan(&org, &fields, &sectors, &partners, &side, &status, &visibility, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // the update reports it
 	}
 	if err != nil {
 		return fmt.Errorf("mark KPI months of listing %d: %w", l.ID, err)
 	}
-	if org == l.OrgID && fields == jsonText(l.Fields) && sectors == jsonText(l.Sectors) && partners == jsonText(l.PartnershipTypes) {
+	if org == l.OrgID && fields == jsonText(l.Fields) && sectors == jsonText(l.Sectors) && partners == jsonText(l.PartnershipTypes) &&
+		side == string(l.Side) && status == string(l.Status) && visibility == string(l.Visibility) {
 		return nil
 	}
 	if err := db.markKPIMonths(ctx, tx, created); err != nil {
@@ -396,6 +398,10 @@ func (db *DB) refreshKPIMonth(ctx context.Context, m string, ids []int64) error 
 		}
 	}
 	sets := kpiSets(base)
+	orgRows, err := db.kpiOrgListings(ctx, start, end)
+	if err != nil {
+		return fmt.Errorf("refresh KPIs %s: %w", m, err)
+	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		if db.dialect == Postgres {
 			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, kpiRefreshLock); err != nil {
@@ -418,8 +424,66 @@ func (db *DB) refreshKPIMonth(ctx context.Context, m string, ids []int64) error 
 				return fmt.Errorf("refresh KPIs %s: %w", m, err)
 			}
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM kpi_org_listings WHERE month = $1`, m); err != nil {
+			return fmt.Errorf("refresh KPIs %s: %w", m, err)
+		}
+		insOrg, err := tx.PrepareContext(ctx, `INSERT INTO kpi_org_listings (org_id, month, side, status, visibility, n) VALUES ($1, $2, $3, $4, $5, $6)`)
+		if err != nil {
+			return fmt.Errorf("refresh KPIs %s: %w", m, err)
+		}
+		defer insOrg.Close()
+		for _, r := range orgRows {
+			if _, err := insOrg.ExecContext(ctx, r.org, m, r.side, r.status, r.visibility, r.n); err != nil {
+				return fmt.Errorf("refresh KPIs %s: %w", m, err)
+			}
+		}
 		return nil
 	})
+}
+
+// kpiOrgRow is a count of one organization's listings of one month.
+type kpiOrgRow struct {
+	org                      int64
+	side, status, visibility string
+	n                        int64
+}
+
+// kpiOrgListings counts the listings created in [start, end) by
+// organization, side, status and visibility, for the fact books.
+func (db *DB) kpiOrgListings(ctx context.Context, start, end time.Time) ([]kpiOrgRow, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT l.org_id, l.side, l.status, l.visibility, COUNT(*) FROM listings l
+		WHERE l.created_at >= $1 AND l.created_at < $2 GROUP BY l.org_id, l.side, l.status, l.visibility`, start, end)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []kpiOrgRow
+	for rows.Next() {
+		var r kpiOrgRow
+		if err := rows.Scan(&r.org, &r.side, &r.status, &r.visibility, &r.n); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// kpiDirtyMonths returns the months marked dirty, and whether every month is.
+func (db *DB) kpiDirtyMonths(ctx context.Context) (map[string]bool, bool, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT DISTINCT month FROM kpi_dirty`)
+	if err != nil {
+		return nil, false, fmt.Errorf("read dirty KPI months: %w", err)
+	}
+	defer rows.Close()
+	months := map[string]bool{}
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return nil, false, fmt.Errorf("read dirty KPI months: %w", err)
+		}
+		months[m] = true
+	}
+	return months, months["*"], rows.Err()
 }
 
 // deleteIDs runs prefix followed by a list of ids, a few hundred at a time.

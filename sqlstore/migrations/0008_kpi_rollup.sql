@@ -36,3 +36,17 @@ CREATE INDEX introductions_stalled ON introductions (stage_changed_at, owner_org
 -- An organization's fact book counts its listings by side and month, as
 -- its viewer may see them, from this index alone.
 CREATE INDEX listings_org_facts ON listings (org_id, created_at, side, status, visibility);
+
+-- Fact books count an organization's listings by month from this rollup
+-- (refreshed with kpi_rollup), by what decides who may see them; months
+-- marked dirty are counted live from listings_org_facts.
+CREATE TABLE kpi_org_listings (
+    org_id     BIGINT NOT NULL,
+    month      TEXT NOT NULL,
+    side       TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    n          BIGINT NOT NULL,
+    PRIMARY KEY (org_id, month, side, status, visibility)
+);
+CREATE INDEX kpi_org_listings_month ON kpi_org_listings (month);

@@ -225,6 +225,41 @@ func testFactBook(t *testing.T, newDSN NewDSN) {
 			t.Errorf("fact book for %v = %+v, want %+v", v, fb, want)
 		}
 	}
+	// A viewer the confidential listing was revealed to counts it.
+	revealed := *f.userB
+	revealed.Revealed = []int64{f.lc.ID}
+	wantRevealed := &kakehashi.FactBook{OrgID: f.a.ID, Seeds: 2, ListingsPerMonth: counts("2026-01", 1, "2026-03", 1)}
+	if fb, err := f.db.FactBook(ctx, f.a.ID, &revealed); err != nil || !reflect.DeepEqual(fb, wantRevealed) {
+		t.Errorf("fact book with a revealed listing = %+v, %v", fb, err)
+	}
+
+	// Counted live before the first refresh, from the rollups after it,
+	// and live again for a month a write marks: the same figures.
+	viewers := []*kakehashi.User{staff, f.userA, nil, f.userB, &revealed}
+	before := map[int]*kakehashi.FactBook{}
+	for i, v := range viewers {
+		if before[i], err = f.db.FactBook(ctx, f.a.ID, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refresh(t, f.db)
+	for i, v := range viewers {
+		if fb, err := f.db.FactBook(ctx, f.a.ID, v); err != nil || !reflect.DeepEqual(fb, before[i]) {
+			t.Errorf("viewer %d after refresh: %+v, %v\nwant %+v", i, fb, err, before[i])
+		}
+	}
+	f.lc.Visibility = kakehashi.VisibilityPublic
+	if err := f.db.UpdateListing(ctx, f.lc, admin()); err != nil {
+		t.Fatal(err)
+	}
+	if fb, err := f.db.FactBook(ctx, f.a.ID, nil); err != nil || fb.Seeds != 2 {
+		t.Errorf("anonymous fact book once lc is public, before a refresh: %+v, %v", fb, err)
+	}
+	refresh(t, f.db)
+	if fb, err := f.db.FactBook(ctx, f.a.ID, nil); err != nil || fb.Seeds != 2 || !reflect.DeepEqual(fb.ListingsPerMonth, counts("2026-01", 1, "2026-03", 1)) {
+		t.Errorf("anonymous fact book once lc is public, after a refresh: %+v, %v", fb, err)
+	}
+
 	if _, err := f.db.FactBook(ctx, 424242, nil); kakehashi.ErrorCode(err) != kakehashi.ENOTFOUND {
 		t.Errorf("missing organization: %v", err)
 	}
