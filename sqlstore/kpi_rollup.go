@@ -17,7 +17,8 @@ import (
 
 // The KPI dashboard reads monthly rollups (table kpi_rollup, migration
 // 0008) instead of the records: one row per month and grouping set (geo
-// {all, country, country+region} x kind {all, value} x field {all, value}),
+// {all, country, region, country+region} x kind {all, value} x field {all,
+// value}),
 // holding every count of that month under that filter as JSON (metric ->
 // breakdown -> key -> count). A dashboard query fixes country, region, kind
 // and field (a value or '' for all) and reads one row per month of its
@@ -178,6 +179,11 @@ func (db *DB) kpiIntroChanged(ctx context.Context, tx *sql.Tx, id int64, at time
 	if err := tx.QueryRowContext(ctx, `SELECT created_at FROM introductions WHERE id = $1`, id).Scan(&created); err != nil {
 		return fmt.Errorf("mark KPI months of introduction %d: %w", id, err)
 	}
+	// The listing's fields, for counting stalled introductions by field.
+	if _, err := tx.ExecContext(ctx, `UPDATE introductions SET listing_fields = (SELECT l.fields FROM listings l WHERE l.id = introductions.listing_id)
+		WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("copy listing fields to introduction %d: %w", id, err)
+	}
 	return db.markKPIMonths(ctx, tx, at, created)
 }
 
@@ -204,6 +210,11 @@ func (db *DB) kpiListingChanging(ctx context.Context, tx *sql.Tx, l *kakehashi.L
 	}
 	if err := db.markKPIMonths(ctx, tx, created); err != nil {
 		return err
+	}
+	if fields != jsonText(l.Fields) {
+		if _, err := tx.ExecContext(ctx, `UPDATE introductions SET listing_fields = $1 WHERE listing_id = $2`, jsonText(l.Fields), l.ID); err != nil {
+			return fmt.Errorf("copy listing fields of listing %d: %w", l.ID, err)
+		}
 	}
 	var first []time.Time
 	rows, err := tx.QueryContext(ctx, `SELECT created_at FROM introductions WHERE listing_id = $1 ORDER BY created_at LIMIT 1`, l.ID)
@@ -585,17 +596,17 @@ func (db *DB) kpiCount(ctx context.Context, base map[kpiTuple]kpiFigures, s kpiS
 }
 
 // kpiSets adds the figures of each finest grouping set into every coarser
-// set it belongs to: geo {country+region, country, all} x kind {value,
-// all}, the field kept. Organizations without a region count only where no
-// region is asked for. A region without a country is read as the sum of the
-// country+region sets (a region code names its country, so that is one row
-// a month with real data).
+// set it belongs to: geo {country+region, region, country, all} x kind
+// {value, all}, the field kept. Organizations without a region count only
+// where no region is asked for. (A region code names its country, so the
+// region sets repeat the country+region ones on real data; they keep a
+// query for a region alone to one row a month on any data.)
 func kpiSets(base map[kpiTuple]kpiFigures) map[kpiTuple]kpiFigures {
 	sets := map[kpiTuple]kpiFigures{}
 	for b, f := range base {
 		geos := [][2]string{{b.country, ""}, {"", ""}}
 		if b.region != "" {
-			geos = append(geos, [2]string{b.country, b.region})
+			geos = append(geos, [2]string{b.country, b.region}, [2]string{"", b.region})
 		}
 		for _, g := range geos {
 			for _, k := range []string{b.kind, ""} {
@@ -634,10 +645,6 @@ func (db *DB) KPIs(ctx context.Context, f kakehashi.KPIFilter) (*kakehashi.KPIRe
 	}
 	q := `SELECT figures FROM kpi_rollup WHERE country = $1 AND region = $2 AND kind = $3 AND field = $4 AND month >= $5 AND month < $6`
 	args := []any{f.Country, f.Region, string(f.OrgKind), f.Field, kpiMonth(f.From), kpiMonth(f.To)}
-	if f.Country == "" && f.Region != "" {
-		q = `SELECT figures FROM kpi_rollup WHERE region = $1 AND kind = $2 AND field = $3 AND month >= $4 AND month < $5`
-		args = args[1:]
-	}
 	rows, err := db.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read KPI rollups: %w", err)
@@ -739,19 +746,22 @@ func medianDays(lo, hi int64) float64 {
 
 // kpiStalled counts the open introductions whose stage has not changed
 // since f.StalledBefore, live (0 when it is zero), under the organization
-// that owns the listing (the introduction's owner_org_id). Only a field
-// filter reads the listings; the rest comes from the partial index
-// introductions_stalled and the organizations.
+// that owns the listing (the introduction's owner_org_id) and by the
+// listing's fields as copied onto the introduction (listing_fields), so
+// that it reads only the partial index introductions_stalled and the
+// organizations.
 func (db *DB) kpiStalled(ctx context.Context, f kakehashi.KPIFilter) (int, error) {
 	if f.StalledBefore.IsZero() {
 		return 0, nil
 	}
-	from, on := `introductions i CROSS JOIN organizations o`, `o.id = i.owner_org_id`
-	if f.Field != "" {
-		from, on = from+` CROSS JOIN listings l`, on+` AND l.id = i.listing_id`
-	}
-	q := newQuery(`SELECT COUNT(*) FROM `+from+` WHERE `+on+` AND i.stage <> 'closed' AND i.stage_changed_at < $1`, f.StalledBefore.UTC())
+	q := newQuery(`SELECT COUNT(*) FROM introductions i CROSS JOIN organizations o
+		WHERE o.id = i.owner_org_id AND i.stage <> 'closed' AND i.stage_changed_at < $1`, f.StalledBefore.UTC())
+	field := f.Field
+	f.Field = ""
 	kpiFilter(q, f)
+	if field != "" {
+		q.where("i.listing_fields LIKE ?", `%"`+field+`"%`)
+	}
 	var n int
 	if err := db.db.QueryRowContext(ctx, q.sql, q.args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count stalled introductions: %w", err)

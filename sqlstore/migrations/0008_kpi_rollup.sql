@@ -1,12 +1,11 @@
 -- Monthly rollups of the KPI dashboard (see sqlstore/kpi_rollup.go).
 --
 -- One row per month ('YYYY-MM') and grouping set: geo {all, country,
--- country+region} x kind {all, value} x field {all, value}, where country,
--- region, kind and field are a value or '' for all. figures holds every
--- count of the month under that filter as JSON: metric -> breakdown -> key
--- -> count. A dashboard query fixes the four filter columns and reads one
--- row per month of its range through the primary key; a region without a
--- country sums its country+region rows through kpi_rollup_region.
+-- region, country+region} x kind {all, value} x field {all, value}, where
+-- country, region, kind and field are a value or '' for all. figures holds
+-- every count of the month under that filter as JSON: metric -> breakdown
+-- -> key -> count. A dashboard query fixes the four filter columns and reads
+-- one row per month of its range through the primary key.
 CREATE TABLE kpi_rollup (
     country TEXT NOT NULL,
     region  TEXT NOT NULL,
@@ -17,7 +16,6 @@ CREATE TABLE kpi_rollup (
     PRIMARY KEY (country, region, kind, field, month)
 );
 CREATE INDEX kpi_rollup_month ON kpi_rollup (month);
-CREATE INDEX kpi_rollup_region ON kpi_rollup (region, kind, field, month);
 
 -- kpi_dirty lists the months whose rollups writes have invalidated; '*'
 -- means every month. Append-only so that concurrent writers never wait for
@@ -30,8 +28,16 @@ CREATE TABLE kpi_dirty (
 INSERT INTO kpi_dirty (month) VALUES ('*');
 
 -- Stalled introductions are counted live: the open ones by the time their
--- stage last changed, with their organization and listing to filter on.
-CREATE INDEX introductions_stalled ON introductions (stage_changed_at, owner_org_id, listing_id) WHERE stage <> 'closed';
+-- stage last changed, with their organization and their listing's fields
+-- (kept on the introduction by the store, so that a field filter reads no
+-- listing) to filter on.
+ALTER TABLE introductions ADD COLUMN listing_fields TEXT NOT NULL DEFAULT '[]';
+UPDATE introductions SET listing_fields = (SELECT l.fields FROM listings l WHERE l.id = introductions.listing_id);
+CREATE INDEX introductions_stalled ON introductions (stage_changed_at, owner_org_id, listing_fields) WHERE stage <> 'closed';
+
+-- Fact books: an organization's partners are those of its introductions
+-- that reached introduced.
+CREATE INDEX stage_events_reached ON stage_events (introduction_id, to_stage);
 
 -- An organization's fact book counts its listings by side and month, as
 -- its viewer may see them, from this index alone.

@@ -408,6 +408,23 @@ func (w *kpiWorld) sameAsDirect(t *testing.T) {
 	if nonEmpty < 50 {
 		t.Fatalf("only %d filters give listings and interests: the comparison proves little", nonEmpty)
 	}
+	// Stalled counts by field read the fields copied onto the
+	// introductions: they must be the listings' own.
+	for _, field := range []string{"1.2", "2.2", "1.4", "2.5", "3.1"} {
+		f := kakehashi.KPIFilter{From: month(1), To: month(2), Field: field, StalledBefore: month(13)}
+		got, err := w.db.KPIs(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want int
+		if err := w.db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM introductions i JOIN listings l ON l.id = i.listing_id
+			WHERE i.stage <> 'closed' AND l.fields LIKE $1`, `%"`+field+`"%`).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		if got.Stalled != want {
+			t.Errorf("stalled in field %s = %d, want %d", field, got.Stalled, want)
+		}
+	}
 }
 
 func testKPIRollupsMatchDirect(t *testing.T, newDSN NewDSN) {
