@@ -355,8 +355,12 @@ func (db *DB) FactBook(ctx context.Context, orgID int64, viewer *kakehashi.User)
 		fb.IntroductionsByStage = append(fb.IntroductionsByStage, kakehashi.KPICount{Key: string(s), Count: stages[string(s)]})
 	}
 
-	rows, err := db.db.QueryContext(ctx, `SELECT i.agreement, COUNT(*) FROM introductions i
-		WHERE (i.owner_org_id = $1 OR i.requester_org_id = $1) AND i.agreement <> '' GROUP BY i.agreement`, orgID)
+	// Each side from its partial index (introductions_agreements_*).
+	rows, err := db.db.QueryContext(ctx, `SELECT x.agreement, COUNT(*) FROM (
+			SELECT i.agreement FROM introductions i WHERE i.owner_org_id = $1 AND i.agreement <> ''
+			UNION ALL
+			SELECT i.agreement FROM introductions i WHERE i.requester_org_id = $1 AND i.owner_org_id <> $1 AND i.agreement <> ''
+		) x GROUP BY x.agreement`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("fact book agreements: %w", err)
 	}
@@ -387,10 +391,14 @@ func (db *DB) FactBook(ctx context.Context, orgID int64, viewer *kakehashi.User)
 	sort.Slice(fb.AgreementValues, func(i, j int) bool { return fb.AgreementValues[i].Currency < fb.AgreementValues[j].Currency })
 
 	partners := map[string]int{}
-	if err := db.kpiCounts(ctx, partners, newQuery(`SELECT p.country, COUNT(DISTINCT p.id) FROM introductions i
-		JOIN organizations p ON p.id = CASE WHEN i.owner_org_id = $1 THEN i.requester_org_id ELSE i.owner_org_id END
-		WHERE (i.owner_org_id = $1 OR i.requester_org_id = $1) AND p.id <> $1
-		AND EXISTS (SELECT 1 FROM stage_events e WHERE e.introduction_id = i.id AND e.to_stage = 'introduced')`, orgID), " GROUP BY p.country"); err != nil {
+	// Each side from its own index (introductions_partners_*), without
+	// reading the introductions.
+	if err := db.kpiCounts(ctx, partners, newQuery(`SELECT p.country, COUNT(DISTINCT p.id) FROM (
+			SELECT i.requester_org_id AS partner, i.id AS intro FROM introductions i WHERE i.owner_org_id = $1
+			UNION ALL
+			SELECT i.owner_org_id, i.id FROM introductions i WHERE i.requester_org_id = $1
+		) x JOIN organizations p ON p.id = x.partner
+		WHERE p.id <> $1 AND EXISTS (SELECT 1 FROM stage_events e WHERE e.introduction_id = x.intro AND e.to_stage = 'introduced')`, orgID), " GROUP BY p.country"); err != nil {
 		return nil, err
 	}
 	fb.PartnersByCountry = sortedCounts(partners)

@@ -35,9 +35,13 @@ ALTER TABLE introductions ADD COLUMN listing_fields TEXT NOT NULL DEFAULT '[]';
 UPDATE introductions SET listing_fields = (SELECT l.fields FROM listings l WHERE l.id = introductions.listing_id);
 CREATE INDEX introductions_stalled ON introductions (stage_changed_at, owner_org_id, listing_fields) WHERE stage <> 'closed';
 
--- Fact books: an organization's partners are those of its introductions
--- that reached introduced.
+-- Fact books: an organization's partners (those of its introductions that
+-- reached introduced) and agreements, each side from its own index.
 CREATE INDEX stage_events_reached ON stage_events (introduction_id, to_stage);
+CREATE INDEX introductions_partners_owner ON introductions (owner_org_id, requester_org_id, id);
+CREATE INDEX introductions_partners_requester ON introductions (requester_org_id, owner_org_id, id);
+CREATE INDEX introductions_agreements_owner ON introductions (owner_org_id, agreement) WHERE agreement <> '';
+CREATE INDEX introductions_agreements_requester ON introductions (requester_org_id, owner_org_id, agreement) WHERE agreement <> '';
 
 -- An organization's fact book counts its listings by side and month, as
 -- its viewer may see them, from this index alone.
