@@ -346,8 +346,11 @@ func (db *DB) FactBook(ctx context.Context, orgID int64, viewer *kakehashi.User)
 	fb.Pipeline = true
 
 	stages := map[string]int{}
-	if err := db.kpiCounts(ctx, stages, newQuery(`SELECT i.stage, COUNT(*) FROM introductions i
-		WHERE (i.owner_org_id = $1 OR i.requester_org_id = $1)`, orgID), " GROUP BY i.stage"); err != nil {
+	if err := db.kpiCounts(ctx, stages, newQuery(`SELECT x.stage, COUNT(*) FROM (
+			SELECT i.stage FROM introductions i WHERE i.owner_org_id = $1
+			UNION ALL
+			SELECT i.stage FROM introductions i WHERE i.requester_org_id = $1 AND i.owner_org_id <> $1
+		) x`, orgID), " GROUP BY x.stage"); err != nil {
 		return nil, err
 	}
 	fb.IntroductionsByStage = []kakehashi.KPICount{}
