@@ -2,11 +2,20 @@ package kakehashi
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 )
 
+// KPIMonthLayout is how the dashboard's range is written: a month, such as
+// 2025-04. The dashboard is month-grained because its figures come from
+// monthly rollups (see sqlstore/kpi_rollup.go).
+const KPIMonthLayout = "2006-01"
+
 // KPIFilter selects what the KPI dashboard counts. Zero values do not
-// filter; From and To bound the date range [From, To).
+// filter; From and To are month starts (00:00 UTC on the 1st) bounding the
+// range [From, To): a Japanese fiscal year is From 2025-04-01, To
+// 2026-04-01.
 type KPIFilter struct {
 	From, To time.Time
 	Country  string
@@ -17,6 +26,69 @@ type KPIFilter struct {
 	// StalledBefore: open introductions whose stage has not changed since
 	// then count as stalled.
 	StalledBefore time.Time
+}
+
+// IsMonthStart reports whether t is 00:00 UTC on the first of a month.
+func IsMonthStart(t time.Time) bool {
+	t = t.UTC()
+	return t.Day() == 1 && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+}
+
+// Validate reports the problems of f: a range that is not whole months or
+// is empty, and filter values no organization or listing can have.
+func (f KPIFilter) Validate() error {
+	var p Problems
+	if !IsMonthStart(f.From) {
+		p.Add("from", "must be the start of a month (YYYY-MM)")
+	}
+	if !IsMonthStart(f.To) {
+		p.Add("to", "must be the start of a month (YYYY-MM)")
+	}
+	if !f.From.Before(f.To) {
+		p.Add("from", "must not be after to")
+	}
+	if f.Country != "" && !ValidCountry(f.Country) {
+		p.Add("country", "must be an ISO 3166-1 alpha-2 country code")
+	}
+	if f.OrgKind != "" && !slices.Contains(OrgKinds, f.OrgKind) {
+		p.Add("kind", "must be an organization kind")
+	}
+	if f.Region != "" && strings.Trim(f.Region, "-") == "" {
+		p.Add("region", "must be a region code such as JP-13")
+	}
+	if f.Field != "" {
+		if _, ok := FieldsOfScience[f.Field]; !ok {
+			p.Add("field", "must be an OECD Fields of Science code such as 1.2")
+		}
+	}
+	return p.Err("KPI filter")
+}
+
+// KPIMonths parses a dashboard range written as months (YYYY-MM, to
+// inclusive) into [From, To) month starts. An empty from or to defaults to
+// the twelve months that end with the month of now. Anything else, such as
+// a day (2026-01-31), is a problem naming the field.
+func KPIMonths(from, to string, now time.Time) (time.Time, time.Time, error) {
+	var p Problems
+	month := func(field, s string, def time.Time) time.Time {
+		if s == "" {
+			return def
+		}
+		t, err := time.Parse(KPIMonthLayout, s)
+		if err != nil || len(s) != len(KPIMonthLayout) {
+			p.Add(field, "must be a month such as 2026-03 (YYYY-MM)")
+			return def
+		}
+		return t
+	}
+	n := now.UTC()
+	last := month("to", to, time.Date(n.Year(), n.Month(), 1, 0, 0, 0, 0, time.UTC))
+	end := last.AddDate(0, 1, 0)
+	start := month("from", from, end.AddDate(-1, 0, 0))
+	if len(p.list) == 0 && !start.Before(end) {
+		p.Add("from", "must not be after to")
+	}
+	return start, end, p.Err("range")
 }
 
 // KPICount is one bar of a breakdown.
@@ -41,6 +113,10 @@ type KPIMetric struct {
 type KPIReport struct {
 	From time.Time `json:"from"`
 	To   time.Time `json:"to"`
+	// AsOf is when the rollups the figures come from were last refreshed
+	// (zero when computed directly from the records). Stalled is always
+	// current.
+	AsOf time.Time `json:"as_of"`
 	// Listings created, interests expressed, introductions made (reached
 	// introduced) and agreements reached in the range.
 	Listings      KPIMetric `json:"listings"`
@@ -53,6 +129,10 @@ type KPIReport struct {
 	// MedianDaysToResponse is from interest to introduced or declined, over
 	// interests created in the range; MedianDaysToAgreement from interest to
 	// agreement, over agreements reached in the range. Nil when none.
+	// Rounding rule: each duration is taken between the two timestamps
+	// truncated to whole seconds and then truncated to tenths of a day
+	// (8,640 s); the median of those tenths (the mean of the two middle
+	// ones for an even count) is rounded half away from zero to a tenth.
 	MedianDaysToResponse  *float64 `json:"median_days_to_response"`
 	MedianDaysToAgreement *float64 `json:"median_days_to_agreement"`
 	// Stalled counts open introductions with no stage change since

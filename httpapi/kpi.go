@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,10 +19,11 @@ type KPIStore interface {
 	kakehashi.KPIService
 }
 
-// KPIQuery is the dashboard's filter as query parameters.
+// KPIQuery is the dashboard's filter as query parameters. The range is in
+// whole months: the dashboard reads monthly rollups.
 type KPIQuery struct {
-	From    string `query:"from" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" doc:"First day (YYYY-MM-DD); default 90 days before to"`
-	To      string `query:"to" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$" doc:"Last day, inclusive (YYYY-MM-DD); default today"`
+	From    string `query:"from" pattern:"^[0-9]{4}-[0-9]{2}$" doc:"First month (YYYY-MM); default 11 months before to"`
+	To      string `query:"to" pattern:"^[0-9]{4}-[0-9]{2}$" doc:"Last month, inclusive (YYYY-MM); default this month"`
 	Country string `query:"country" maxLength:"2"`
 	Kind    string `query:"kind" maxLength:"40" doc:"Organization kind"`
 	Region  string `query:"region" maxLength:"10" doc:"ISO 3166-2 region of the organization"`
@@ -32,40 +32,25 @@ type KPIQuery struct {
 
 // Filter turns q into a store filter for the dashboard as of now.
 func (q KPIQuery) Filter(now time.Time, stallAfter time.Duration) (kakehashi.KPIFilter, error) {
-	var p kakehashi.Problems
-	day := func(field, s string, def time.Time) time.Time {
-		if s == "" {
-			return def
-		}
-		t, err := time.Parse(time.DateOnly, s)
-		if err != nil {
-			p.Add(field, "must be a date such as 2026-01-31")
-		}
-		return t
-	}
-	today := now.UTC().Truncate(24 * time.Hour)
-	to := day("to", q.To, today).AddDate(0, 0, 1)
-	from := day("from", q.From, to.AddDate(0, 0, -91))
-	if !from.Before(to) {
-		p.Add("from", "must not be after to")
-	}
-	if q.Country != "" && !kakehashi.ValidCountry(strings.ToUpper(q.Country)) {
-		p.Add("country", "must be an ISO 3166-1 alpha-2 country code")
-	}
-	if q.Kind != "" && !slices.Contains(kakehashi.OrgKinds, kakehashi.OrgKind(q.Kind)) {
-		p.Add("kind", "must be an organization kind")
+	from, to, err := kakehashi.KPIMonths(q.From, q.To, now)
+	if err != nil {
+		return kakehashi.KPIFilter{}, err
 	}
 	f := kakehashi.KPIFilter{From: from, To: to, Country: strings.ToUpper(q.Country), OrgKind: kakehashi.OrgKind(q.Kind),
 		Region: strings.ToUpper(q.Region), Field: q.Field, StalledBefore: now.Add(-stallAfter)}
-	return f, p.Err("filter")
+	return f, f.Validate()
 }
 
-// WriteKPICSV writes r as CSV rows: figure, breakdown, key, value.
+// WriteKPICSV writes r as CSV rows: figure, breakdown, key, value, and for
+// fields the field's name.
 func WriteKPICSV(w io.Writer, r *kakehashi.KPIReport) error {
 	c := csv.NewWriter(w)
-	c.Write([]string{"figure", "breakdown", "key", "value"})
-	row := func(fig, by, key string, v string) { c.Write([]string{fig, by, key, v}) }
-	c.Write([]string{"range", "", r.From.Format(time.DateOnly), r.To.AddDate(0, 0, -1).Format(time.DateOnly)})
+	c.Write([]string{"figure", "breakdown", "key", "value", "name"})
+	row := func(fig, by, key string, v string) { c.Write([]string{fig, by, key, v, ""}) }
+	c.Write([]string{"range", "", r.From.Format(kakehashi.KPIMonthLayout), r.To.AddDate(0, -1, 0).Format(kakehashi.KPIMonthLayout), ""})
+	if !r.AsOf.IsZero() {
+		row("as_of", "", "", r.AsOf.UTC().Format(time.RFC3339))
+	}
 	for _, m := range []struct {
 		name string
 		m    kakehashi.KPIMetric
@@ -76,6 +61,10 @@ func WriteKPICSV(w io.Writer, r *kakehashi.KPIReport) error {
 			c  []kakehashi.KPICount
 		}{{"country", m.m.ByCountry}, {"org_kind", m.m.ByOrgKind}, {"field", m.m.ByField}, {"sector", m.m.BySector}, {"partnership_type", m.m.ByPartnership}} {
 			for _, k := range b.c {
+				if b.by == "field" {
+					c.Write([]string{m.name, b.by, k.Key, strconv.Itoa(k.Count), kakehashi.FieldsOfScience[k.Key]})
+					continue
+				}
 				row(m.name, b.by, k.Key, strconv.Itoa(k.Count))
 			}
 		}
@@ -95,6 +84,14 @@ func WriteKPICSV(w io.Writer, r *kakehashi.KPIReport) error {
 	for _, k := range r.DeclineReasons {
 		row("decline_reasons", "reason", k.Key, strconv.Itoa(k.Count))
 	}
+	row("consortia", "total", "", strconv.Itoa(r.Consortia.Created))
+	for _, k := range r.Consortia.ByLeadCountry {
+		row("consortia", "lead_country", k.Key, strconv.Itoa(k.Count))
+	}
+	row("consortium_members_joined", "", "", strconv.Itoa(r.Consortia.MembersJoined))
+	for _, k := range r.Consortia.TasksByStatus {
+		row("consortium_tasks", "status", k.Key, strconv.Itoa(k.Count))
+	}
 	c.Flush()
 	return c.Error()
 }
@@ -102,7 +99,7 @@ func WriteKPICSV(w io.Writer, r *kakehashi.KPIReport) error {
 func (s *Server) registerKPI(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "get-kpis", Method: http.MethodGet, Path: "/kpis", Tags: []string{"kpis"},
-		Summary: "KPI dashboard figures", Description: "Aggregate counts over a date range, with breakdowns, funnel and medians. Coordinators and admins.",
+		Summary: "KPI dashboard figures", Description: "Aggregate counts over a range of months, with breakdowns, funnel and medians, from rollups refreshed in the background (as_of). Coordinators and admins.",
 	}, func(ctx context.Context, in *KPIQuery) (*struct{ Body *kakehashi.KPIReport }, error) {
 		u, err := requireUser(ctx)
 		if err != nil {
@@ -113,7 +110,7 @@ func (s *Server) registerKPI(api huma.API) {
 		}
 		f, err := in.Filter(s.now(), s.stallAfter)
 		if err != nil {
-			return nil, s.apiError(ctx, err)
+			return nil, queryProblem(err)
 		}
 		r, err := s.store.KPIs(ctx, f)
 		if err != nil {
@@ -132,4 +129,15 @@ func (s *Server) registerKPI(api huma.API) {
 		}
 		return &struct{ Body *kakehashi.FactBook }{Body: fb}, nil
 	})
+}
+
+// queryProblem is the problem for invalid query parameters: the fields
+// located in the query, not the body.
+func queryProblem(err error) error {
+	status, msg := statusOf(err)
+	var details []error
+	for _, f := range kakehashi.FieldErrors(err) {
+		details = append(details, &huma.ErrorDetail{Message: f.Message, Location: "query." + f.Field})
+	}
+	return huma.NewError(status, msg, details...)
 }

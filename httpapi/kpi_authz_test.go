@@ -9,7 +9,7 @@ import (
 func kpiAuthzCases() []authzCase {
 	return []authzCase{
 		{op: "GET /kpis", want: staffOnly, run: func(e *testEnv, c cell) (*response, func()) {
-			return e.do("GET", "/kpis?from=2026-01-01&to=2026-12-31&country=JP", nil, e.as(c.actor)), nil
+			return e.do("GET", "/kpis?from=2026-01&to=2026-12&country=JP", nil, e.as(c.actor)), nil
 		}},
 		{op: "GET /organizations/{id}/factbook", want: all(s200), run: func(e *testEnv, c cell) (*response, func()) {
 			r := e.do("GET", fmt.Sprintf("/organizations/%d/factbook", e.own.ID), nil, e.as(c.actor))

@@ -259,7 +259,7 @@ func (db *DB) stageEvent(ctx context.Context, tx *sql.Tx, id int64, actor *kakeh
 	if err != nil {
 		return fmt.Errorf("record stage event: %w", err)
 	}
-	return nil
+	return db.kpiIntroChanged(ctx, tx, id, at)
 }
 
 // StageEvents returns an introduction's history, oldest first.

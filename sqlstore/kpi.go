@@ -4,9 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kakehashi/kakehashi"
@@ -46,8 +47,14 @@ func kpiFilter(q *query, f kakehashi.KPIFilter) {
 	}
 }
 
-// KPIs computes the KPI dashboard.
-func (db *DB) KPIs(ctx context.Context, f kakehashi.KPIFilter) (*kakehashi.KPIReport, error) {
+// KPIsDirect computes the KPI dashboard from the records, without the
+// rollups: the reference the rollups are tested against (and what KPIs
+// computed before them). It scans every record in the range, so it takes
+// seconds at a million listings.
+func (db *DB) KPIsDirect(ctx context.Context, f kakehashi.KPIFilter) (*kakehashi.KPIReport, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
 	r := &kakehashi.KPIReport{From: f.From.UTC(), To: f.To.UTC()}
 	for i, m := range []*kakehashi.KPIMetric{&r.Listings, &r.Interests, &r.Introductions, &r.Agreements} {
 		if err := db.kpiMetric(ctx, m, kpiBases[i], f); err != nil {
@@ -67,32 +74,21 @@ func (db *DB) KPIs(ctx context.Context, f kakehashi.KPIFilter) (*kakehashi.KPIRe
 	if err := db.kpiCounts(ctx, won, q, " GROUP BY i.outcome"); err != nil {
 		return nil, err
 	}
-	r.Funnel = []kakehashi.KPICount{{Key: string(kakehashi.StageInterest), Count: r.Interests.Total}}
-	for _, s := range []kakehashi.Stage{kakehashi.StageIntroduced, kakehashi.StageMeeting, kakehashi.StageNDA, kakehashi.StageAgreement} {
-		r.Funnel = append(r.Funnel, kakehashi.KPICount{Key: string(s), Count: reached[string(s)]})
-	}
-	r.Funnel = append(r.Funnel, kakehashi.KPICount{Key: string(kakehashi.OutcomeWon), Count: won["won"]})
+	r.Funnel = funnel(r.Interests.Total, reached, won["won"])
 
 	// Medians, from the durations the database lists.
 	q = kpiQuery(`SELECT i.created_at, e.at`, `FROM introductions i JOIN listings l ON l.id = i.listing_id
 		JOIN organizations o ON o.id = l.org_id JOIN stage_events e ON e.introduction_id = i.id
 		WHERE i.created_at >= $1 AND i.created_at < $2 AND e.from_stage = 'interest' AND e.to_stage IN ('introduced', 'closed')`, f)
 	var err error
-	if r.MedianDaysToResponse, err = db.medianDays(ctx, q); err != nil {
+	if r.MedianDaysToResponse, err = db.durationMedian(ctx, q); err != nil {
 		return nil, err
 	}
-	if r.MedianDaysToAgreement, err = db.medianDays(ctx, kpiQuery(`SELECT i.created_at, e.at`, kpiBases[3], f)); err != nil {
+	if r.MedianDaysToAgreement, err = db.durationMedian(ctx, kpiQuery(`SELECT i.created_at, e.at`, kpiBases[3], f)); err != nil {
 		return nil, err
 	}
-
-	if !f.StalledBefore.IsZero() {
-		q = newQuery(`SELECT COUNT(*) FROM introductions i JOIN listings l ON l.id = i.listing_id
-			JOIN organizations o ON o.id = l.org_id WHERE i.stage <> 'closed'`)
-		q.where("i.stage_changed_at < ?", f.StalledBefore.UTC())
-		kpiFilter(q, f)
-		if err := db.db.QueryRowContext(ctx, q.sql, q.args...).Scan(&r.Stalled); err != nil {
-			return nil, fmt.Errorf("count stalled introductions: %w", err)
-		}
+	if r.Stalled, err = db.kpiStalled(ctx, f); err != nil {
+		return nil, err
 	}
 
 	reasons := map[string]int{}
@@ -102,6 +98,9 @@ func (db *DB) KPIs(ctx context.Context, f kakehashi.KPIFilter) (*kakehashi.KPIRe
 		return nil, err
 	}
 	r.DeclineReasons = sortedCounts(reasons)
+	if r.Consortia, err = db.consortiumKPIs(ctx, f); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -185,35 +184,27 @@ func (db *DB) kpiCounts(ctx context.Context, into map[string]int, q *query, tail
 	return rows.Err()
 }
 
-// medianDays returns the median of the (start, end) durations q lists, in
-// days rounded to a tenth, or nil if it lists none.
-func (db *DB) medianDays(ctx context.Context, q *query) (*float64, error) {
+// durationMedian returns the median of the (start, end) durations q lists,
+// in days by the rounding rule of medianDays, or nil if it lists none.
+func (db *DB) durationMedian(ctx context.Context, q *query) (*float64, error) {
 	rows, err := db.db.QueryContext(ctx, q.sql, q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("kpi durations: %w", err)
 	}
 	defer rows.Close()
-	var d []float64
+	var d []int64
 	for rows.Next() {
 		var from, to time.Time
 		if err := rows.Scan(&from, &to); err != nil {
 			return nil, fmt.Errorf("kpi durations: %w", err)
 		}
-		d = append(d, to.Sub(from).Hours()/24)
+		d = append(d, tenthsBetween(from, to))
 	}
 	if err := rows.Err(); err != nil || len(d) == 0 {
 		return nil, err
 	}
-	return new(median(d)), nil
-}
-
-func median(d []float64) float64 {
-	sort.Float64s(d)
-	m := d[len(d)/2]
-	if len(d)%2 == 0 {
-		m = (d[len(d)/2-1] + m) / 2
-	}
-	return math.Round(m*10) / 10
+	slices.Sort(d)
+	return new(medianDays(d[(len(d)-1)/2], d[len(d)/2])), nil
 }
 
 // sortedCounts lists m by count, largest first, then by key.
@@ -231,39 +222,124 @@ func sortedCounts(m map[string]int) []kakehashi.KPICount {
 	return out
 }
 
+// sideMonth keys a fact book's listing counts.
+type sideMonth struct {
+	side  kakehashi.Side
+	month string
+}
+
+// factBookListings counts organization orgID's listings that viewer may see
+// by side and month. Months the rollups hold and no write has marked dirty
+// come from kpi_org_listings (plus, for a viewer confidential listings were
+// revealed to, those listings); the dirty ones, or all before the first
+// refresh, are counted live. Either way the figures are current.
+func (db *DB) factBookListings(ctx context.Context, orgID int64, viewer *kakehashi.User) (map[sideMonth]int, error) {
+	dirty, all, err := db.kpiDirtyMonths(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[sideMonth]int{}
+	count := func(q *query, keep func(month string) bool) error {
+		rows, err := db.db.QueryContext(ctx, q.sql, q.args...)
+		if err != nil {
+			return fmt.Errorf("fact book listings: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k sideMonth
+			var n int
+			if err := rows.Scan(&k.side, &k.month, &n); err != nil {
+				return fmt.Errorf("fact book listings: %w", err)
+			}
+			if keep(k.month) {
+				out[k] += n
+			}
+		}
+		return rows.Err()
+	}
+	month := db.monthOf("l.created_at")
+	live := func(m string) bool { return all || dirty[m] }
+	rolled := func(m string) bool { return !live(m) }
+	// The live count of the dirty months (from the index listings_org_facts).
+	q := newQuery(`SELECT l.side, `+month+`, COUNT(*) FROM listings l WHERE l.org_id = $1`, orgID)
+	if !all {
+		var cond []string
+		for m := range dirty {
+			start, err := time.Parse(kakehashi.KPIMonthLayout, m)
+			if err != nil {
+				continue
+			}
+			cond = append(cond, fmt.Sprintf("(l.created_at >= $%d AND l.created_at < $%d)", len(q.args)+1, len(q.args)+2))
+			q.args = append(q.args, start, start.AddDate(0, 1, 0))
+		}
+		if len(cond) == 0 {
+			cond = []string{"1 = 0"}
+		}
+		q.sql += " AND (" + strings.Join(cond, " OR ") + ")"
+	}
+	visibleTo(q, viewer)
+	ownerVisibleTo(q, viewer)
+	q.sql += " GROUP BY l.side, " + month
+	if err := count(q, live); err != nil {
+		return nil, err
+	}
+	if all {
+		return out, nil
+	}
+	// The rest from the rollup, by the same rules less the revealed ids.
+	q = newQuery(`SELECT l.side, l.month, SUM(l.n) FROM kpi_org_listings l WHERE l.org_id = $1`, orgID)
+	visibleTo(q, viewer)
+	if !viewer.IsStaff() {
+		cond, args := "l.visibility <> 'confidential'", []any{}
+		if viewer != nil && viewer.OrgID != 0 {
+			cond += " OR l.org_id = ?"
+			args = append(args, viewer.OrgID)
+		}
+		q.where("("+cond+")", args...)
+	}
+	q.sql += " GROUP BY l.side, l.month"
+	if err := count(q, rolled); err != nil {
+		return nil, err
+	}
+	if viewer != nil && !viewer.IsStaff() && viewer.OrgID != orgID && len(viewer.Revealed) > 0 {
+		// Confidential listings revealed to the viewer: only those ids.
+		q = newQuery(`SELECT l.side, `+month+`, COUNT(*) FROM listings l WHERE l.org_id = $1 AND l.visibility = 'confidential'`, orgID)
+		var ids []string
+		for _, id := range viewer.Revealed {
+			ids = append(ids, strconv.FormatInt(id, 10))
+		}
+		q.sql += " AND l.id IN (" + strings.Join(ids, ", ") + ")"
+		visibleTo(q, viewer)
+		q.sql += " GROUP BY l.side, " + month
+		if err := count(q, rolled); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // FactBook computes organization orgID's fact book as viewer may see it.
 func (db *DB) FactBook(ctx context.Context, orgID int64, viewer *kakehashi.User) (*kakehashi.FactBook, error) {
 	if _, err := db.Organization(ctx, orgID); err != nil {
 		return nil, err
 	}
 	fb := &kakehashi.FactBook{OrgID: orgID, ListingsPerMonth: []kakehashi.KPICount{}}
-	q := newQuery(`SELECT l.side, l.created_at FROM listings l WHERE l.org_id = $1`, orgID)
-	visibleTo(q, viewer)
-	ownerVisibleTo(q, viewer)
-	rows, err := db.db.QueryContext(ctx, q.sql, q.args...)
+	months, err := db.factBookListings(ctx, orgID, viewer)
 	if err != nil {
-		return nil, fmt.Errorf("fact book listings: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	months := map[string]int{}
-	for rows.Next() {
-		var side kakehashi.Side
-		var at time.Time
-		if err := rows.Scan(&side, &at); err != nil {
-			return nil, fmt.Errorf("fact book listings: %w", err)
-		}
-		if side == kakehashi.SideSeed {
-			fb.Seeds++
+	for k, n := range months {
+		if k.side == kakehashi.SideSeed {
+			fb.Seeds += n
 		} else {
-			fb.Needs++
+			fb.Needs += n
 		}
-		months[at.UTC().Format("2006-01")]++
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("fact book listings: %w", err)
+	perMonth := map[string]int{}
+	for k, n := range months {
+		perMonth[k.month] += n
 	}
-	rows.Close()
-	for m, n := range months {
+	for m, n := range perMonth {
 		fb.ListingsPerMonth = append(fb.ListingsPerMonth, kakehashi.KPICount{Key: m, Count: n})
 	}
 	sort.Slice(fb.ListingsPerMonth, func(i, j int) bool { return fb.ListingsPerMonth[i].Key < fb.ListingsPerMonth[j].Key })
@@ -276,8 +352,11 @@ func (db *DB) FactBook(ctx context.Context, orgID int64, viewer *kakehashi.User)
 	fb.Pipeline = true
 
 	stages := map[string]int{}
-	if err := db.kpiCounts(ctx, stages, newQuery(`SELECT i.stage, COUNT(*) FROM introductions i
-		WHERE (i.owner_org_id = $1 OR i.requester_org_id = $1)`, orgID), " GROUP BY i.stage"); err != nil {
+	if err := db.kpiCounts(ctx, stages, newQuery(`SELECT x.stage, COUNT(*) FROM (
+			SELECT i.stage FROM introductions i WHERE i.owner_org_id = $1
+			UNION ALL
+			SELECT i.stage FROM introductions i WHERE i.requester_org_id = $1 AND i.owner_org_id <> $1
+		) x`, orgID), " GROUP BY x.stage"); err != nil {
 		return nil, err
 	}
 	fb.IntroductionsByStage = []kakehashi.KPICount{}
@@ -285,8 +364,12 @@ func (db *DB) FactBook(ctx context.Context, orgID int64, viewer *kakehashi.User)
 		fb.IntroductionsByStage = append(fb.IntroductionsByStage, kakehashi.KPICount{Key: string(s), Count: stages[string(s)]})
 	}
 
-	rows, err = db.db.QueryContext(ctx, `SELECT i.agreement, COUNT(*) FROM introductions i
-		WHERE (i.owner_org_id = $1 OR i.requester_org_id = $1) AND i.agreement <> '' GROUP BY i.agreement`, orgID)
+	// Each side from its partial index (introductions_agreements_*).
+	rows, err := db.db.QueryContext(ctx, `SELECT x.agreement, COUNT(*) FROM (
+			SELECT i.agreement FROM introductions i WHERE i.owner_org_id = $1 AND i.agreement <> ''
+			UNION ALL
+			SELECT i.agreement FROM introductions i WHERE i.requester_org_id = $1 AND i.owner_org_id <> $1 AND i.agreement <> ''
+		) x GROUP BY x.agreement`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("fact book agreements: %w", err)
 	}
@@ -317,10 +400,14 @@ func (db *DB) FactBook(ctx context.Context, orgID int64, viewer *kakehashi.User)
 	sort.Slice(fb.AgreementValues, func(i, j int) bool { return fb.AgreementValues[i].Currency < fb.AgreementValues[j].Currency })
 
 	partners := map[string]int{}
-	if err := db.kpiCounts(ctx, partners, newQuery(`SELECT p.country, COUNT(DISTINCT p.id) FROM introductions i
-		JOIN organizations p ON p.id = CASE WHEN i.owner_org_id = $1 THEN i.requester_org_id ELSE i.owner_org_id END
-		WHERE (i.owner_org_id = $1 OR i.requester_org_id = $1) AND p.id <> $1
-		AND EXISTS (SELECT 1 FROM stage_events e WHERE e.introduction_id = i.id AND e.to_stage = 'introduced')`, orgID), " GROUP BY p.country"); err != nil {
+	// Each side from its own index (introductions_partners_*), without
+	// reading the introductions.
+	if err := db.kpiCounts(ctx, partners, newQuery(`SELECT p.country, COUNT(DISTINCT p.id) FROM (
+			SELECT i.requester_org_id AS partner, i.id AS intro FROM introductions i WHERE i.owner_org_id = $1
+			UNION ALL
+			SELECT i.owner_org_id, i.id FROM introductions i WHERE i.requester_org_id = $1
+		) x JOIN organizations p ON p.id = x.partner
+		WHERE p.id <> $1 AND EXISTS (SELECT 1 FROM stage_events e WHERE e.introduction_id = x.intro AND e.to_stage = 'introduced')`, orgID), " GROUP BY p.country"); err != nil {
 		return nil, err
 	}
 	fb.PartnersByCountry = sortedCounts(partners)

@@ -238,6 +238,9 @@ func (db *DB) insertListing(ctx context.Context, tx *sql.Tx, l *kakehashi.Listin
 	if err := db.recordChange(ctx, tx, l.ID, now); err != nil {
 		return err
 	}
+	if err := db.markKPIMonths(ctx, tx, now); err != nil {
+		return err
+	}
 	return db.audit(ctx, tx, actor, "listing.create", "listing", l.ID, map[string]string{"title": l.Title})
 }
 
@@ -257,6 +260,9 @@ func (db *DB) UpdateListing(ctx context.Context, l *kakehashi.Listing, actor *ka
 func (db *DB) updateListing(ctx context.Context, tx *sql.Tx, l *kakehashi.Listing, actor *kakehashi.User) (bool, error) {
 	now := db.now()
 	hash := contentHash(listingContent(l))
+	if err := db.kpiListingChanging(ctx, tx, l); err != nil {
+		return false, err
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE listings SET external_id = $1, org_id = $2, side = $3, kind = $4, title = $5, summary = $6, body = $7,
 		language = $8, keywords = $9, fields = $10, sectors = $11, trl = $12, ip = $13, partnership_types = $14, target_countries = $15,
 		controlled = $16, visibility = $17, status = $18, deadline = $19, content_hash = $20, updated_at = $21

@@ -140,6 +140,9 @@ func (db *DB) UpdateOrganization(ctx context.Context, o *kakehashi.Organization,
 func (db *DB) updateOrg(ctx context.Context, tx *sql.Tx, o *kakehashi.Organization, actor *kakehashi.User) (bool, error) {
 	now := db.now()
 	hash := contentHash(orgContent(o))
+	if err := db.kpiOrgChanging(ctx, tx, o); err != nil {
+		return false, err
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE organizations SET external_id = $1, name = $2, local_name = $3, aliases = $4, kind = $5, country = $6,
 		region = $7, sectors = $8, website = $9, description = $10, ror = $11, corporate_number = $12, content_hash = $13, updated_at = $14
 		WHERE id = $15 AND content_hash <> $13`,

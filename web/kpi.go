@@ -1,9 +1,11 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/kakehashi/kakehashi"
@@ -75,10 +77,28 @@ type kpiData struct {
 	R      *kakehashi.KPIReport
 	From   string
 	To     string
+	AsOf   string
 	CSV    string
 	Charts []kpiChart
 	Kinds  []kakehashi.OrgKind
+	Fields []fieldOption
 }
+
+// fieldOption is a field of science in the dashboard's filter.
+type fieldOption struct{ Code, Name string }
+
+// fieldOptions lists the fields of science by code.
+func fieldOptions() []fieldOption {
+	out := make([]fieldOption, 0, len(kakehashi.FieldsOfScience))
+	for c, n := range kakehashi.FieldsOfScience {
+		out = append(out, fieldOption{c, n})
+	}
+	slices.SortFunc(out, func(a, b fieldOption) int { return cmp.Compare(a.Code, b.Code) })
+	return out
+}
+
+// fieldLabel labels a chart's field of science by its code and name.
+func fieldLabel(_, code string) string { return fieldName(code) }
 
 func (h *Handler) kpiReport(w http.ResponseWriter, r *http.Request) (httpapi.KPIQuery, *kakehashi.KPIReport) {
 	if h.requireStaff(w, r) == nil {
@@ -88,7 +108,13 @@ func (h *Handler) kpiReport(w http.ResponseWriter, r *http.Request) (httpapi.KPI
 	q := httpapi.KPIQuery{From: v.Get("from"), To: v.Get("to"), Country: v.Get("country"), Kind: v.Get("kind"), Region: v.Get("region"), Field: v.Get("field")}
 	f, err := q.Filter(h.now(), h.stallAfter)
 	if err != nil {
-		h.fail(w, r, err)
+		// A bad filter is the visitor's to fix: say which parameter.
+		lang := langOf(r)
+		msg := translate(lang, "kpi.badfilter")
+		for _, fe := range kakehashi.FieldErrors(err) {
+			msg += " " + fe.Field + ": " + fe.Message + "."
+		}
+		h.render(w, r, http.StatusUnprocessableEntity, "error", h.view(r, translate(lang, "kpi.title"), msg))
 		return q, nil
 	}
 	rep, err := h.store.KPIs(r.Context(), f)
@@ -108,8 +134,11 @@ func (h *Handler) kpis(w http.ResponseWriter, r *http.Request) {
 	t := func(k string) string { return translate(lang, k) }
 	figures := []string{t("kpi.listings"), t("kpi.interests"), t("kpi.introductions"), t("kpi.agreements")}
 	m := []kakehashi.KPIMetric{rep.Listings, rep.Interests, rep.Introductions, rep.Agreements}
-	d := kpiData{Q: q, R: rep, Kinds: kakehashi.OrgKinds, CSV: "/kpis.csv?" + r.URL.RawQuery,
-		From: rep.From.Format("2006-01-02"), To: rep.To.AddDate(0, 0, -1).Format("2006-01-02")}
+	d := kpiData{Q: q, R: rep, Kinds: kakehashi.OrgKinds, CSV: "/kpis.csv?" + r.URL.RawQuery, Fields: fieldOptions(),
+		From: rep.From.Format(kakehashi.KPIMonthLayout), To: rep.To.AddDate(0, -1, 0).Format(kakehashi.KPIMonthLayout)}
+	if !rep.AsOf.IsZero() {
+		d.AsOf = rep.AsOf.UTC().Format("2006-01-02 15:04 UTC")
+	}
 	d.Charts = append(d.Charts, newChart("kpi-funnel", t("kpi.funnel"), countsChart(lang, label, []string{t("kpi.count")}, rep.Funnel)))
 	for _, b := range []struct {
 		id, title string
@@ -118,7 +147,7 @@ func (h *Handler) kpis(w http.ResponseWriter, r *http.Request) {
 	}{
 		{"kpi-country", t("kpi.bycountry"), countryName, func(m kakehashi.KPIMetric) []kakehashi.KPICount { return m.ByCountry }},
 		{"kpi-kind", t("kpi.bykind"), label, func(m kakehashi.KPIMetric) []kakehashi.KPICount { return m.ByOrgKind }},
-		{"kpi-field", t("kpi.byfield"), label, func(m kakehashi.KPIMetric) []kakehashi.KPICount { return m.ByField }},
+		{"kpi-field", t("kpi.byfield"), fieldLabel, func(m kakehashi.KPIMetric) []kakehashi.KPICount { return m.ByField }},
 		{"kpi-sector", t("kpi.bysector"), label, func(m kakehashi.KPIMetric) []kakehashi.KPICount { return m.BySector }},
 		{"kpi-partnership", t("kpi.bypartnership"), label, func(m kakehashi.KPIMetric) []kakehashi.KPICount { return m.ByPartnership }},
 	} {

@@ -44,6 +44,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	deliverEvery := fs.Duration("deliver-interval", 5*time.Second, "how often the outbox of e-mails and webhooks is delivered")
 	alertEvery := fs.Duration("alert-interval", 10*time.Minute, "how often saved alerts are checked for new matching seeds")
 	lexPath := fs.String("lexicon", lexicon.DefaultPath, "EDICT Japanese–English dictionary for cross-lingual matching, or none")
+	kpiEvery := fs.Duration("kpi-refresh", time.Minute, "how often the KPI dashboard's monthly rollups are brought up to date")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -138,6 +139,10 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 		return usageError{"--deliver-interval and --alert-interval must be positive"}
 	}
 	go checkAlerts(ctx, db, engine, log, *alertEvery)
+	if *kpiEvery <= 0 {
+		return usageError{"--kpi-refresh must be positive"}
+	}
+	go refreshKPIs(ctx, db, log, *kpiEvery)
 	screen := compliance.New(db, compliance.Config{Threshold: *screenThreshold, ScreenAllCrossBorder: *screenAll, Logger: log})
 	if _, err := screen.Refresh(ctx); err != nil {
 		return fmt.Errorf("load screening lists: %w", err)
@@ -215,6 +220,28 @@ func remindStalled(ctx context.Context, db *sqlstore.DB, log *slog.Logger, stall
 			log.Error("remind stalled introductions", "err", err)
 		case n > 0:
 			log.Info("reminded stalled introductions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// refreshKPIs recomputes the KPI rollups of the months writes have marked,
+// at once and then every interval until ctx ends.
+func refreshKPIs(ctx context.Context, db *sqlstore.DB, log *slog.Logger, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		start := time.Now()
+		r, err := db.RefreshKPIs(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("refresh KPI rollups", "err", err)
+		case err == nil && len(r.Months) > 0:
+			log.Info("refreshed KPI rollups", "months", len(r.Months), "took", time.Since(start).Round(time.Millisecond))
 		}
 		select {
 		case <-ctx.Done():
