@@ -522,6 +522,11 @@ func (im *Importer) writeOpenAlexBatch(ctx context.Context, items []*oaItem, rep
 		seeds, skipped = UpsertCounts{}, skipped[:0]
 		orgs.begin()
 		authors.begin()
+		if !im.SkipAuthors {
+			if err := authors.prefetch(ctx, tx, items); err != nil {
+				return err
+			}
+		}
 		for _, it := range items {
 			owner, err := orgs.resolve(ctx, tx, it.orgs[0])
 			if err != nil {
@@ -539,9 +544,15 @@ func (im *Importer) writeOpenAlexBatch(ctx context.Context, items []*oaItem, rep
 				return err
 			}
 			seeds.add(res)
+			if im.SkipAuthors {
+				continue
+			}
 			if err := authors.link(ctx, tx, it, l.ID, orgs); err != nil {
 				return err
 			}
+		}
+		if authors.counts.Created+authors.counts.Links > 0 {
+			return im.DB.BumpResearchersTx(ctx, tx)
 		}
 		return nil
 	})

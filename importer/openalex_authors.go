@@ -98,6 +98,9 @@ type authorLinker struct {
 	created map[int64]bool // profiles created by this import (pending ones too)
 	newIDs  []int64
 	counts  ResearcherCounts
+	// known maps "orcid:<iD>" and "openalex:<id>" to the profiles of the
+	// batch's authors (see prefetch).
+	known map[string]int64
 }
 
 func newAuthorLinker(im *Importer) *authorLinker {
@@ -123,8 +126,42 @@ func (a *authorLinker) commit(c *ResearcherCounts) {
 	a.begin()
 }
 
+// prefetch looks up, in one go, the profiles of every author of items, so
+// that link needs no query to find one; profiles link creates are added.
+func (a *authorLinker) prefetch(ctx context.Context, tx *sql.Tx, items []*oaItem) error {
+	var orcids, oaIDs []string
+	for _, it := range items {
+		for _, au := range it.authors {
+			if au == nil {
+				continue
+			}
+			if au.orcid != "" {
+				orcids = append(orcids, au.orcid)
+			}
+			if au.openAlexID != "" {
+				oaIDs = append(oaIDs, au.openAlexID)
+			}
+		}
+	}
+	known, err := a.im.DB.FindResearchersTx(ctx, tx, orcids, oaIDs)
+	a.known = known
+	return err
+}
+
+// find returns the profile of au: by ORCID iD first, then by OpenAlex id,
+// 0 if there is none.
+func (a *authorLinker) find(au *oaAuthor) int64 {
+	if id, ok := a.known["orcid:"+au.orcid]; ok && au.orcid != "" {
+		return id
+	}
+	if id, ok := a.known["openalex:"+au.openAlexID]; ok && au.openAlexID != "" {
+		return id
+	}
+	return 0
+}
+
 // link finds or creates the profile of each author of it and links it to
-// seed seedID, within tx.
+// seed seedID, within tx. prefetch must have run on the batch.
 func (a *authorLinker) link(ctx context.Context, tx *sql.Tx, it *oaItem, seedID int64, orgs *orgResolver) error {
 	db := a.im.DB
 	for _, au := range it.authors {
@@ -132,10 +169,8 @@ func (a *authorLinker) link(ctx context.Context, tx *sql.Tx, it *oaItem, seedID 
 			a.counts.Skipped++
 			continue
 		}
-		id, err := db.FindResearcherTx(ctx, tx, au.orcid, au.openAlexID)
-		if err != nil {
-			return err
-		}
+		var err error
+		id := a.find(au)
 		if id == 0 {
 			r := &kakehashi.Researcher{Name: au.name, Career: kakehashi.CareerUnknown, ORCID: au.orcid, OpenAlexID: au.openAlexID,
 				Keywords: []string{}, Fields: []string{}, Languages: []string{}, Publications: []kakehashi.Publication{au.pub},
@@ -150,8 +185,14 @@ func (a *authorLinker) link(ctx context.Context, tx *sql.Tx, it *oaItem, seedID 
 				a.counts.Skipped++
 				continue
 			}
-			if err := db.InsertResearcher(ctx, tx, r, a.im.Actor); err != nil {
+			if err := db.ImportResearcherTx(ctx, tx, r, a.im.Actor); err != nil {
 				return err
+			}
+			if au.orcid != "" {
+				a.known["orcid:"+au.orcid] = r.ID
+			}
+			if au.openAlexID != "" {
+				a.known["openalex:"+au.openAlexID] = r.ID
 			}
 			a.created[r.ID] = true
 			a.newIDs = append(a.newIDs, r.ID)
@@ -163,7 +204,7 @@ func (a *authorLinker) link(ctx context.Context, tx *sql.Tx, it *oaItem, seedID 
 			a.pending[id] = true
 			a.counts.Linked++
 		}
-		isNew, err := db.LinkResearcherTx(ctx, tx, id, seedID, a.im.Actor)
+		isNew, err := db.ImportLinkResearcherTx(ctx, tx, id, seedID, a.im.Actor)
 		if err != nil {
 			return err
 		}

@@ -90,3 +90,34 @@ func TestImportOpenAlexSampleAuthors(t *testing.T) {
 		t.Fatalf("second import: %+v (first %+v)", again.Researchers, rep.Researchers)
 	}
 }
+
+// TestImportOpenAlexSkipAuthors checks that an import told to leave authors
+// out writes the seeds and no profile, and that a later import with authors
+// then creates them.
+func TestImportOpenAlexSkipAuthors(t *testing.T) {
+	backends(t, func(t *testing.T, newDSN storetest.NewDSN) {
+		db := storetest.Open(t, newDSN)
+		ctx := context.Background()
+		path := filepath.Join("testdata", "openalex-authors.jsonl")
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		im := &importer.Importer{DB: db, Actor: kakehashi.SystemActor("test"), BatchSize: 500, SkipAuthors: true}
+		rep, err := im.ImportOpenAlex(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Seeds.Created == 0 || rep.Researchers != (importer.ResearcherCounts{}) {
+			t.Fatalf("seeds %+v, researchers %+v; want seeds and no researchers", rep.Seeds, rep.Researchers)
+		}
+		if rs, err := db.Researchers(ctx, kakehashi.ResearcherFilter{}); err != nil || len(rs) != 0 {
+			t.Fatalf("%d researchers (%v) after an import without authors", len(rs), err)
+		}
+		rep = runOpenAlex(t, db, path, 500)
+		if rep.Researchers.Created != 3 || rep.Seeds.Created != 0 {
+			t.Fatalf("second import with authors: seeds %+v, researchers %+v", rep.Seeds, rep.Researchers)
+		}
+	})
+}

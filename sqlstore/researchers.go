@@ -171,6 +171,29 @@ func (db *DB) InsertResearcher(ctx context.Context, tx *sql.Tx, r *kakehashi.Res
 	if err := db.checkResearcherRefs(ctx, tx, r); err != nil {
 		return err
 	}
+	if err := db.insertResearcher(ctx, tx, r, actor); err != nil {
+		return err
+	}
+	return db.bumpResearchers(ctx, tx)
+}
+
+// ImportResearcherTx is InsertResearcher for importers that resolved the
+// profile's references themselves within tx (its organization exists, its
+// listings are seeds just written, its ids were looked up and not found):
+// it skips those checks, which are most of an author's cost in a bulk
+// import, and the write counter, which the importer bumps once per
+// transaction with BumpResearchersTx. The constraints still hold.
+func (db *DB) ImportResearcherTx(ctx context.Context, tx *sql.Tx, r *kakehashi.Researcher, actor *kakehashi.User) error {
+	return db.insertResearcher(ctx, tx, r, actor)
+}
+
+// BumpResearchersTx marks researchers written within tx, so that the people
+// index rebuilds; see ImportResearcherTx.
+func (db *DB) BumpResearchersTx(ctx context.Context, tx *sql.Tx) error {
+	return db.bumpResearchers(ctx, tx)
+}
+
+func (db *DB) insertResearcher(ctx context.Context, tx *sql.Tx, r *kakehashi.Researcher, actor *kakehashi.User) error {
 	now := db.now()
 	r.CreatedAt, r.UpdatedAt = now, now
 	var createdBy sql.NullInt64
@@ -191,9 +214,6 @@ func (db *DB) InsertResearcher(ctx context.Context, tx *sql.Tx, r *kakehashi.Res
 		if _, err := tx.ExecContext(ctx, `INSERT INTO researcher_listings (researcher_id, listing_id, created_at) VALUES ($1, $2, $3)`, r.ID, lid, now); err != nil {
 			return fmt.Errorf("link researcher %d to listing %d: %w", r.ID, lid, mapError(err))
 		}
-	}
-	if err := db.bumpResearchers(ctx, tx); err != nil {
-		return err
 	}
 	return db.audit(ctx, tx, actor, "researcher.create", "researcher", r.ID, map[string]string{"name": r.Name})
 }
@@ -341,6 +361,20 @@ func (db *DB) LinkResearcherListing(ctx context.Context, rid, lid int64, actor *
 // reports whether the link is new. A new link touches the researcher's
 // updated_at, which search indexes of people watch.
 func (db *DB) LinkResearcherTx(ctx context.Context, tx *sql.Tx, rid, lid int64, actor *kakehashi.User) (bool, error) {
+	isNew, err := db.linkResearcher(ctx, tx, rid, lid, actor)
+	if err != nil || !isNew {
+		return isNew, err
+	}
+	return true, db.bumpResearchers(ctx, tx)
+}
+
+// ImportLinkResearcherTx is LinkResearcherTx without the write counter, for
+// importers that call BumpResearchersTx once per transaction.
+func (db *DB) ImportLinkResearcherTx(ctx context.Context, tx *sql.Tx, rid, lid int64, actor *kakehashi.User) (bool, error) {
+	return db.linkResearcher(ctx, tx, rid, lid, actor)
+}
+
+func (db *DB) linkResearcher(ctx context.Context, tx *sql.Tx, rid, lid int64, actor *kakehashi.User) (bool, error) {
 	now := db.now()
 	res, err := tx.ExecContext(ctx, `INSERT INTO researcher_listings (researcher_id, listing_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, rid, lid, now)
 	if err != nil {
@@ -352,9 +386,6 @@ func (db *DB) LinkResearcherTx(ctx context.Context, tx *sql.Tx, rid, lid int64, 
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE researchers SET updated_at = $1 WHERE id = $2`, now, rid); err != nil {
 		return false, fmt.Errorf("link researcher %d: %w", rid, err)
-	}
-	if err := db.bumpResearchers(ctx, tx); err != nil {
-		return false, err
 	}
 	return true, db.audit(ctx, tx, actor, "researcher.link", "researcher", rid, map[string]int64{"listing_id": lid})
 }
@@ -376,6 +407,52 @@ func (db *DB) FindResearcherTx(ctx context.Context, tx *sql.Tx, orcid, oaID stri
 		}
 	}
 	return 0, nil
+}
+
+// FindResearchersTx looks up many researchers at once within tx, for bulk
+// imports: it returns the ids of those with one of the ORCID iDs, keyed
+// "orcid:<iD>", and of those with one of the OpenAlex author ids, keyed
+// "openalex:<id>". One query per 500 ids instead of one or two per author.
+func (db *DB) FindResearchersTx(ctx context.Context, tx *sql.Tx, orcids, oaIDs []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, k := range []struct {
+		col, prefix string
+		vals        []string
+	}{{"orcid", "orcid:", orcids}, {"openalex_id", "openalex:", oaIDs}} {
+		for start := 0; start < len(k.vals); start += 500 {
+			chunk := k.vals[start:min(start+500, len(k.vals))]
+			q := newQuery(`SELECT id, ` + k.col + ` FROM researchers WHERE 1 = 1`)
+			in := make([]any, len(chunk))
+			marks := make([]byte, 0, len(chunk)*2)
+			for i, v := range chunk {
+				in[i] = v
+				if i > 0 {
+					marks = append(marks, ',')
+				}
+				marks = append(marks, '?')
+			}
+			q.where(k.col+" IN ("+string(marks)+")", in...)
+			rows, err := tx.QueryContext(ctx, q.sql, q.args...)
+			if err != nil {
+				return nil, fmt.Errorf("find researchers by %s: %w", k.col, err)
+			}
+			for rows.Next() {
+				var id int64
+				var v string
+				if err := rows.Scan(&id, &v); err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("find researchers by %s: %w", k.col, err)
+				}
+				out[k.prefix+v] = id
+			}
+			err = rows.Err()
+			rows.Close()
+			if err != nil {
+				return nil, fmt.Errorf("find researchers by %s: %w", k.col, err)
+			}
+		}
+	}
+	return out, nil
 }
 
 // researchersSeqKey is the meta key of the researchers' write counter.

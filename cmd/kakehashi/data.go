@@ -28,6 +28,7 @@ func (e *Env) importCmd(ctx context.Context, args []string) error {
 	format := fs.String("format", "", "input format: jsonl, csv or openalex (OpenAlex works) (required)")
 	batch := fs.Int("batch", 500, "rows per transaction")
 	asJSON := fs.Bool("json", false, "print the report as one JSON document on stdout")
+	authors := fs.Bool("authors", true, "openalex: create or link researcher profiles for the works' authors")
 	if err := e.parse(fs, args); err != nil {
 		return err
 	}
@@ -46,7 +47,7 @@ func (e *Env) importCmd(ctx context.Context, args []string) error {
 	reports := map[string]any{}
 	for _, name := range fs.Args() {
 		if f == importer.OpenAlex {
-			rep, err := e.importOpenAlexFile(ctx, db, name, *batch)
+			rep, err := e.importOpenAlexFile(ctx, db, name, *batch, !*authors)
 			if rep != nil {
 				reports[name] = rep
 				if !*asJSON {
@@ -89,14 +90,14 @@ func (e *Env) importFile(ctx context.Context, db *sqlstore.DB, name string, f im
 	return rep, err
 }
 
-func (e *Env) importOpenAlexFile(ctx context.Context, db *sqlstore.DB, name string, batch int) (*importer.OpenAlexReport, error) {
+func (e *Env) importOpenAlexFile(ctx context.Context, db *sqlstore.DB, name string, batch int, skipAuthors bool) (*importer.OpenAlexReport, error) {
 	r, bar, closeFn, err := e.openInput(name)
 	if err != nil {
 		return nil, err
 	}
 	defer closeFn()
 	bar.unit = "works"
-	im := &importer.Importer{DB: db, Actor: kakehashi.SystemActor("import-openalex"), BatchSize: batch, Progress: bar.update}
+	im := &importer.Importer{DB: db, Actor: kakehashi.SystemActor("import-openalex"), BatchSize: batch, Progress: bar.update, SkipAuthors: skipAuthors}
 	rep, err := im.ImportOpenAlex(ctx, r)
 	bar.done()
 	return rep, err

@@ -7,7 +7,7 @@
 //	kakehashi serve   [--addr 127.0.0.1:8080] [--db PATH|postgres://…] [--demo]
 //	kakehashi migrate [--db …]
 //	kakehashi user add [--db …] --email E --name N [--org ID|EXTERNAL_ID] [--org-role member|org_admin] [--role admin|coordinator]
-//	kakehashi import  [--db …] --format jsonl|csv [--json] FILE…
+//	kakehashi import  [--db …] --format jsonl|csv|openalex [--authors=false] [--json] FILE…
 //	kakehashi export  [--db …] --format jsonl|csv [--what all|organizations|listings] [--out FILE]
 //	kakehashi search  [--db …] [--side seed|need] [--country CC] [--json] QUERY
 //	kakehashi match   [--db …] [--json] LISTING_ID
