@@ -14,7 +14,7 @@ import (
 )
 
 // commands lists every command (with its subcommand) that takes flags.
-var commands = [][]string{{"serve"}, {"migrate"}, {"user", "add"}, {"import"}, {"export"}, {"search"}, {"match"},
+var commands = [][]string{{"serve"}, {"migrate"}, {"user", "add"}, {"import"}, {"export"}, {"search"}, {"match"}, {"experts"},
 	{"introductions"}, {"screen", "load"}, {"screen", "check"}, {"backup"},
 	{"bench", "beir"}, {"bench", "scale"}, {"bench", "kpi"}, {"bench", "schedule"}, {"bench", "screening"}}
 
