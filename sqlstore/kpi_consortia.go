@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"fmt"
-	"sort"
 
 	"github.com/kakehashi/kakehashi"
 )
@@ -43,19 +41,19 @@ func (db *DB) consortiumKPIs(ctx context.Context, f kakehashi.KPIFilter) (kakeha
 	q := newQuery(`SELECT o.country, COUNT(*)` + base + ` WHERE 1 = 1`)
 	scope(q)
 	inRange(q, "c.created_at")
-	if err := db.groupCounts(ctx, byCountry, q, " GROUP BY o.country"); err != nil {
+	if err := db.kpiCounts(ctx, byCountry, q, " GROUP BY o.country"); err != nil {
 		return out, err
 	}
 	for _, n := range byCountry {
 		out.Created += n
 	}
-	out.ByLeadCountry = countList(byCountry)
+	out.ByLeadCountry = sortedCounts(byCountry)
 
 	joined := map[string]int{}
 	q = newQuery(`SELECT m.role, COUNT(*)` + base + ` JOIN consortium_members m ON m.consortium_id = c.id WHERE m.status = 'active' AND m.role <> 'lead'`)
 	scope(q)
 	inRange(q, "m.joined_at")
-	if err := db.groupCounts(ctx, joined, q, " GROUP BY m.role"); err != nil {
+	if err := db.kpiCounts(ctx, joined, q, " GROUP BY m.role"); err != nil {
 		return out, err
 	}
 	for _, n := range joined {
@@ -66,7 +64,7 @@ func (db *DB) consortiumKPIs(ctx context.Context, f kakehashi.KPIFilter) (kakeha
 	q = newQuery(`SELECT t.status, COUNT(*)` + base + ` JOIN consortium_tasks t ON t.consortium_id = c.id WHERE 1 = 1`)
 	scope(q)
 	inRange(q, "t.created_at")
-	if err := db.groupCounts(ctx, tasks, q, " GROUP BY t.status"); err != nil {
+	if err := db.kpiCounts(ctx, tasks, q, " GROUP BY t.status"); err != nil {
 		return out, err
 	}
 	out.TasksByStatus = []kakehashi.KPICount{}
@@ -84,7 +82,7 @@ func (db *DB) consortiumFactBook(ctx context.Context, fb *kakehashi.FactBook, or
 	q := newQuery(`SELECT m.role, COUNT(*) FROM consortium_members m JOIN consortia c ON c.id = m.consortium_id
 		WHERE m.org_id = $1 AND m.status = 'active'`, orgID)
 	visibleConsortia(q, viewer)
-	if err := db.groupCounts(ctx, roles, q, " GROUP BY m.role"); err != nil {
+	if err := db.kpiCounts(ctx, roles, q, " GROUP BY m.role"); err != nil {
 		return err
 	}
 	fb.ConsortiaLed = roles[string(kakehashi.MemberLead)]
@@ -92,7 +90,7 @@ func (db *DB) consortiumFactBook(ctx context.Context, fb *kakehashi.FactBook, or
 	tasks := map[string]int{}
 	q = newQuery(`SELECT t.status, COUNT(*) FROM consortium_tasks t JOIN consortia c ON c.id = t.consortium_id WHERE t.owner_org_id = $1`, orgID)
 	visibleConsortia(q, viewer)
-	if err := db.groupCounts(ctx, tasks, q, " GROUP BY t.status"); err != nil {
+	if err := db.kpiCounts(ctx, tasks, q, " GROUP BY t.status"); err != nil {
 		return err
 	}
 	if len(tasks) == 0 {
@@ -115,39 +113,6 @@ func visibleConsortia(q *query, viewer *kakehashi.User) {
 	default:
 		q.where("c.public")
 	}
-}
-
-// groupCounts adds the (key, count) rows of q+tail to into.
-func (db *DB) groupCounts(ctx context.Context, into map[string]int, q *query, tail string) error {
-	rows, err := db.db.QueryContext(ctx, q.sql+tail, q.args...)
-	if err != nil {
-		return fmt.Errorf("consortium counts: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k string
-		var n int
-		if err := rows.Scan(&k, &n); err != nil {
-			return fmt.Errorf("consortium counts: %w", err)
-		}
-		into[k] += n
-	}
-	return rows.Err()
-}
-
-// countList lists m by count, largest first, then by key.
-func countList(m map[string]int) []kakehashi.KPICount {
-	out := make([]kakehashi.KPICount, 0, len(m))
-	for k, n := range m {
-		out = append(out, kakehashi.KPICount{Key: k, Count: n})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Count != out[j].Count {
-			return out[i].Count > out[j].Count
-		}
-		return out[i].Key < out[j].Key
-	})
-	return out
 }
 
 // ConsortiumKPIs is the consortium activity of the KPI dashboard on its
