@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -40,8 +41,40 @@ type LoadSetupReport struct {
 	StartSec float64 `json:"start_s"`
 	// CatchUpSec is the time from restarting one replica after the load
 	// until it is ready again.
-	CatchUpSec float64         `json:"catch_up_s"`
+	CatchUpSec float64 `json:"catch_up_s"`
+	// LoadAvg is the machine's one-minute load average when the measured
+	// load began and when it ended: other work on the machine shows here.
+	LoadAvg [2]float64 `json:"load_avg"`
+	// PeakRSSMiB is each replica's peak resident memory, read before the
+	// restart.
+	PeakRSSMiB []float64       `json:"peak_rss_mib"`
 	Load       *loadgen.Result `json:"load"`
+}
+
+// loadAvg returns the one-minute load average, 0 where it is unknown.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(strings.Fields(string(b) + " 0")[0], 64)
+	return f
+}
+
+// peakRSSMiB returns the peak resident set of process pid, 0 where it is
+// unknown.
+func peakRSSMiB(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			return math.Round(kb / 1024)
+		}
+	}
+	return 0
 }
 
 // LoadBenchReport is the output of kakehashi bench load.
@@ -153,6 +186,7 @@ func (e *Env) benchLoad(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(e.Stdout, "throughput %.1f req/s, %d errors, search p99 %.2f ms, index ready %.1f s after a replica restart\n",
 			l.All.PerSec, l.All.Errors, l.Kinds[0].P99ms, s.CatchUpSec)
+		fmt.Fprintf(e.Stdout, "replica peak RSS %v MiB; machine load average %.1f at the start of the load, %.1f at its end\n", s.PeakRSSMiB, s.LoadAvg[0], s.LoadAvg[1])
 		for _, line := range l.ErrorLines {
 			fmt.Fprintln(e.Stdout, "  error:", line)
 		}
@@ -213,9 +247,14 @@ func (lc *loadRun) setup(ctx context.Context, name, dsn string, n int) (*LoadSet
 	for i, r := range reps {
 		targets[i] = r.url
 	}
+	rep.LoadAvg[0] = loadAvg()
 	rep.Load, err = loadgen.Run(ctx, loadConfig(lc.syn, targets, token, lc.listings, lc.clients, lc.duration, lc.warmup, lc.seed, fmt.Sprintf("s%d", lc.setupNo)))
 	if err != nil {
 		return nil, err
+	}
+	rep.LoadAvg[1] = loadAvg()
+	for _, r := range reps {
+		rep.PeakRSSMiB = append(rep.PeakRSSMiB, peakRSSMiB(r.cmd.Process.Pid))
 	}
 	fmt.Fprintf(lc.env.Stderr, "bench: %s: %.1f req/s, %d errors; restarting replica 1…\n", name, rep.Load.All.PerSec, rep.Load.All.Errors)
 	reps[0].stop()

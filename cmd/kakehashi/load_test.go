@@ -238,7 +238,7 @@ func TestBenchLoadCommand(t *testing.T) {
 	}
 	for _, s := range rep.Setups {
 		l := s.Load
-		if l.All.Errors != 0 || l.All.Requests < 20 || s.CatchUpSec <= 0 || s.StartSec <= 0 {
+		if l.All.Errors != 0 || l.All.Requests < 20 || s.CatchUpSec <= 0 || s.StartSec <= 0 || len(s.PeakRSSMiB) != s.Replicas {
 			t.Errorf("%s: %+v, start %.1f s, catch-up %.1f s", s.Name, l.All, s.StartSec, s.CatchUpSec)
 		}
 		for _, k := range l.Kinds {
