@@ -174,25 +174,33 @@ func (e *Env) benchLoad(ctx context.Context, args []string) error {
 	fmt.Fprintf(e.Stdout, "Load on loopback: %d synthetic listings, %d clients, %s measured after %s warm-up; 70%% search, 15%% match, 10%% listing reads, 5%% writes; %s\n",
 		rep.Listings, rep.Clients, duration, warmup, rep.Machine)
 	for _, s := range rep.Setups {
-		l := s.Load
-		fmt.Fprintf(e.Stdout, "\n%s (%s): data written in %.1f s, replicas ready in %.1f s\n", s.Name, s.Dialect, s.GenerateSec, s.StartSec)
-		tw := tabwriter.NewWriter(e.Stdout, 0, 2, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "kind\trequests\terrors\treq/s\tp50 ms\tp99 ms\tp999 ms\tmax ms\t")
-		for _, k := range append(l.Kinds, &l.All) {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", k.Kind, k.Requests, k.Errors, k.PerSec, k.P50ms, k.P99ms, k.P999ms, k.Maxms)
-		}
-		if err := tw.Flush(); err != nil {
+		if err := printLoadSetup(e.Stdout, s); err != nil {
 			return err
-		}
-		fmt.Fprintf(e.Stdout, "throughput %.1f req/s, %d errors, search p99 %.2f ms, index ready %.1f s after a replica restart\n",
-			l.All.PerSec, l.All.Errors, l.Kinds[0].P99ms, s.CatchUpSec)
-		fmt.Fprintf(e.Stdout, "replica peak RSS %v MiB; machine load average %.1f at the start of the load, %.1f at its end\n", s.PeakRSSMiB, s.LoadAvg[0], s.LoadAvg[1])
-		for _, line := range l.ErrorLines {
-			fmt.Fprintln(e.Stdout, "  error:", line)
 		}
 	}
 	if rep.Ratio > 0 {
 		fmt.Fprintf(e.Stdout, "\nthroughput ratio (two replicas on PostgreSQL / one on SQLite): %.2f\n", rep.Ratio)
+	}
+	return nil
+}
+
+// printLoadSetup writes one setup's figures as a table.
+func printLoadSetup(w io.Writer, s *LoadSetupReport) error {
+	l := s.Load
+	fmt.Fprintf(w, "\n%s (%s): data written in %.1f s, replicas ready in %.1f s\n", s.Name, s.Dialect, s.GenerateSec, s.StartSec)
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "kind\trequests\terrors\treq/s\tp50 ms\tp99 ms\tp999 ms\tmax ms\t")
+	for _, k := range append(l.Kinds, &l.All) {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", k.Kind, k.Requests, k.Errors, k.PerSec, k.P50ms, k.P99ms, k.P999ms, k.Maxms)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "throughput %.1f req/s, %d errors, search p99 %.2f ms, index ready %.1f s after a replica restart\n",
+		l.All.PerSec, l.All.Errors, l.Kinds[0].P99ms, s.CatchUpSec)
+	fmt.Fprintf(w, "replica peak RSS %v MiB; machine load average %.1f at the start of the load, %.1f at its end\n", s.PeakRSSMiB, s.LoadAvg[0], s.LoadAvg[1])
+	for _, line := range l.ErrorLines {
+		fmt.Fprintln(w, "  error:", line)
 	}
 	return nil
 }
@@ -268,6 +276,13 @@ func (lc *loadRun) setup(ctx context.Context, name, dsn string, n int) (*LoadSet
 		return nil, err
 	}
 	rep.CatchUpSec = math.Round(time.Since(t).Seconds()*10) / 10
+	// A long run keeps what it measured even if a later setup fails.
+	if err := printLoadSetup(lc.env.Stderr, rep); err != nil {
+		return nil, err
+	}
+	if b, err := json.MarshalIndent(rep, "", "  "); err == nil {
+		os.WriteFile(filepath.Join(lc.dir, fmt.Sprintf("setup%d.json", lc.setupNo)), b, 0o644)
+	}
 	return rep, nil
 }
 
