@@ -5,8 +5,9 @@
 // more replicas by its own round-robin.
 //
 // Like a reverse proxy with passive health checks, it takes a replica out of
-// the rotation for a second after a connection-level failure and sends the
-// failed request once to the next replica. Writes are idempotent by a unique
+// the rotation for a second when it cannot connect to it, and sends a
+// request that failed at the connection level (refused, reset, cut short)
+// to the next replica (at most three attempts in all). Writes are idempotent by a unique
 // external id, so a retried write whose first attempt did commit answers 409
 // and is counted as acknowledged, never stored twice.
 package loadgen
@@ -295,12 +296,20 @@ func (r *run) pickTarget(skip int) int {
 type attemptError struct {
 	msg        string
 	connection bool
-	status     int
+	// dial says the replica could not be reached at all: it is taken out
+	// of the rotation for a while.
+	dial   bool
+	status int
 }
 
 func (e *attemptError) Error() string { return e.msg }
 
-// do sends one request of kind, retrying once on another replica after a
+// maxTries bounds the attempts of one request: with two replicas, a write
+// whose replica dropped the connection goes to the other and, if that one is
+// down too, back to the first, where a committed write answers 409.
+const maxTries = 3
+
+// do sends one request of kind, retrying on another replica after a
 // connection-level failure, and reports whether it succeeded.
 func (r *run) do(ctx context.Context, rng *rand.Rand, kind Kind) bool {
 	var (
@@ -340,7 +349,7 @@ func (r *run) do(ctx context.Context, rng *rand.Rand, kind Kind) bool {
 		t := r.pickTarget(skip)
 		id, err := r.attempt(ctx, t, method, path, body, kind == Write)
 		var ae *attemptError
-		retry := errors.As(err, &ae) && ae.connection && try == 0 && ctx.Err() == nil
+		retry := errors.As(err, &ae) && ae.connection && try < maxTries-1 && ctx.Err() == nil
 		if kind == Write && try > 0 && errors.As(err, &ae) && ae.status == http.StatusConflict {
 			// The first attempt committed before its replica failed.
 			err = nil
@@ -364,7 +373,7 @@ func (r *run) do(ctx context.Context, rng *rand.Rand, kind Kind) bool {
 		if err == nil {
 			return true
 		}
-		if errors.As(err, &ae) && ae.connection {
+		if errors.As(err, &ae) && ae.dial {
 			r.down[t].Store(time.Now().Add(time.Second).UnixNano())
 		}
 		if !retry {
@@ -391,7 +400,8 @@ func (r *run) attempt(ctx context.Context, t int, method, path string, body []by
 	}
 	resp, err := r.client.Do(req)
 	if err != nil {
-		return 0, &attemptError{msg: err.Error(), connection: true}
+		var op *net.OpError
+		return 0, &attemptError{msg: err.Error(), connection: true, dial: errors.As(err, &op) && op.Op == "dial"}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
