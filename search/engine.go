@@ -286,7 +286,11 @@ func (e *Engine) Build(ctx context.Context) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if err := e.buildLocked(ctx, len(listings), func(i int) *kakehashi.Listing { return listings[i] }, workers(0)); err != nil {
+	// Each listing is asked for once: dropping it then lets its text go as
+	// the index grows, instead of holding the whole store until the end
+	// (at a million listings, gigabytes).
+	get := func(i int) *kakehashi.Listing { l := listings[i]; listings[i] = nil; return l }
+	if err := e.buildLocked(ctx, len(listings), get, workers(0)); err != nil {
 		return err
 	}
 	e.seq = seq

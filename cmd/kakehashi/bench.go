@@ -18,7 +18,7 @@ import (
 
 func (e *Env) benchCmd(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usageError{"usage: kakehashi bench beir|scale|screening|schedule|kpi [flags]"}
+		return usageError{"usage: kakehashi bench beir|scale|screening|schedule|kpi|load [flags]"}
 	}
 	switch args[0] {
 	case "beir":
@@ -31,8 +31,10 @@ func (e *Env) benchCmd(ctx context.Context, args []string) error {
 		return e.benchScreening(ctx, args[1:])
 	case "kpi":
 		return e.benchKPI(ctx, args[1:])
+	case "load":
+		return e.benchLoad(ctx, args[1:])
 	}
-	return usageError{fmt.Sprintf("unknown benchmark %q (want beir, scale, screening, schedule or kpi)", args[0])}
+	return usageError{fmt.Sprintf("unknown benchmark %q (want beir, scale, screening, schedule, kpi or load)", args[0])}
 }
 
 // BEIRReport is the output of kakehashi bench beir.

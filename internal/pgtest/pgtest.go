@@ -227,3 +227,7 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// URL returns the URL of database name on the cluster, for programs (such as
+// kakehashi bench load) that use a throwaway cluster outside a test.
+func (c *Cluster) URL(name string) string { return c.baseURL + "/" + name + "?sslmode=disable" }
