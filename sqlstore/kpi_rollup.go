@@ -284,6 +284,36 @@ type KPIRefresh struct {
 	AsOf time.Time
 }
 
+// kpiRefresherLock is the PostgreSQL advisory lock one replica holds while
+// it refreshes the KPI rollups, so that several replicas on one database do
+// the work once instead of each doing it.
+const kpiRefresherLock = 7_243_009
+
+// RefreshKPIsOnce is RefreshKPIs for a process that shares its database
+// with other replicas: on PostgreSQL, if another session is refreshing, it
+// returns (nil, nil) at once and leaves the work to it. A crashed refresher
+// ends its session, which frees the lock.
+func (db *DB) RefreshKPIsOnce(ctx context.Context) (*KPIRefresh, error) {
+	if db.dialect != Postgres || db.db.Stats().MaxOpenConnections == 1 {
+		// One connection cannot hold the lock and refresh too.
+		return db.RefreshKPIs(ctx)
+	}
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("refresh KPI rollups: %w", err)
+	}
+	defer conn.Close()
+	var got bool
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, kpiRefresherLock).Scan(&got); err != nil {
+		return nil, fmt.Errorf("refresh KPI rollups: take the lock: %w", err)
+	}
+	if !got {
+		return nil, nil
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, kpiRefresherLock)
+	return db.RefreshKPIs(ctx)
+}
+
 // RefreshKPIs recomputes the rollups of every month marked dirty, one
 // transaction per month, and records the time it started as the figures'
 // as-of time. A write committed while it runs leaves its mark for the next

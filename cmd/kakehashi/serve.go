@@ -236,11 +236,11 @@ func refreshKPIs(ctx context.Context, db *sqlstore.DB, log *slog.Logger, every t
 	defer t.Stop()
 	for {
 		start := time.Now()
-		r, err := db.RefreshKPIs(ctx)
+		r, err := db.RefreshKPIsOnce(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Error("refresh KPI rollups", "err", err)
-		case err == nil && len(r.Months) > 0:
+		case err == nil && r != nil && len(r.Months) > 0:
 			log.Info("refreshed KPI rollups", "months", len(r.Months), "took", time.Since(start).Round(time.Millisecond))
 		}
 		select {

@@ -21,6 +21,7 @@ var kpiTests = []struct {
 	{"KPIRollupsMatchDirect", testKPIRollupsMatchDirect},
 	{"KPIRefreshFollowsWrites", testKPIRefreshFollowsWrites},
 	{"KPIFilterValidation", testKPIFilterValidation},
+	{"KPIRefreshOnce", testKPIRefreshOnce},
 	{"FactBook", testFactBook},
 }
 
@@ -550,5 +551,43 @@ func testKPIFilterValidation(t *testing.T, newDSN NewDSN) {
 				t.Errorf("%s %+v: %v, want invalid %s", name, c.f, err, c.field)
 			}
 		}
+	}
+}
+
+// testKPIRefreshOnce checks that replicas sharing a PostgreSQL database
+// refresh the rollups one at a time: while another session holds the
+// refresher's lock, RefreshKPIsOnce leaves the work to it; once the lock is
+// free, it refreshes. SQLite, one process, always refreshes.
+func testKPIRefreshOnce(t *testing.T, newDSN NewDSN) {
+	db := Open(t, newDSN)
+	ctx := context.Background()
+	if db.Dialect() != sqlstore.Postgres {
+		if r, err := db.RefreshKPIsOnce(ctx); err != nil || r == nil {
+			t.Fatalf("SQLite: RefreshKPIsOnce = %v, %v; want a refresh", r, err)
+		}
+		return
+	}
+	other, err := db.SQL().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	const lock = 7_243_009 // sqlstore's kpiRefresherLock
+	if _, err := other.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, lock); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := db.RefreshKPIsOnce(ctx); err != nil || r != nil {
+		t.Fatalf("with another refresher running: RefreshKPIsOnce = %+v, %v; want nil, nil", r, err)
+	}
+	if _, err := other.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, lock); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := db.RefreshKPIsOnce(ctx); err != nil || r == nil {
+		t.Fatalf("with the lock free: RefreshKPIsOnce = %v, %v; want a refresh", r, err)
+	}
+	// The lock was given back: another session can take it.
+	var got bool
+	if err := other.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, lock).Scan(&got); err != nil || !got {
+		t.Fatalf("the refresher kept its lock: %v %v", got, err)
 	}
 }
