@@ -280,6 +280,9 @@ func (e *Engine) Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if ids, ok := e.src.(idSource); ok {
+		return e.buildByBlocks(ctx, ids, seq, start)
+	}
 	listings, err := e.scanAll(ctx)
 	if err != nil {
 		return err
@@ -295,6 +298,72 @@ func (e *Engine) Build(ctx context.Context) error {
 	}
 	e.seq = seq
 	e.log.Info("search index built", "listings", len(listings), "terms", len(e.pub.lists), "duration", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// idSource is a Source that can list its listing ids, so that Build reads
+// the listings a block at a time as the analyzers need them.
+type idSource interface {
+	ListingIDs(ctx context.Context) ([]int64, error)
+}
+
+// buildByBlocks is Build reading listings by blocks of ids: only the blocks
+// being analyzed are in memory, not the whole store (at a million listings,
+// gigabytes). A listing deleted since its id was read is left out; the
+// change feed, read from seq, accounts for it either way.
+func (e *Engine) buildByBlocks(ctx context.Context, src idSource, seq int64, start time.Time) error {
+	ids, err := src.ListingIDs(ctx)
+	if err != nil {
+		return fmt.Errorf("read listing ids: %w", err)
+	}
+	const block = 512
+	var (
+		mu     sync.Mutex
+		blocks = map[int]map[int64]*kakehashi.Listing{}
+		errAt  error
+		n      int
+	)
+	// get is called for i in order within a block, by one goroutine per
+	// block: the first call reads the block, the last one drops it.
+	get := func(i int) *kakehashi.Listing {
+		b := i / block
+		end := min((b+1)*block, len(ids))
+		mu.Lock()
+		m, ok := blocks[b]
+		mu.Unlock()
+		if !ok {
+			ls, err := e.src.ListingsByID(ctx, ids[b*block:end])
+			m = make(map[int64]*kakehashi.Listing, len(ls))
+			for _, l := range ls {
+				m[l.ID] = l
+			}
+			mu.Lock()
+			if err != nil && errAt == nil {
+				errAt = fmt.Errorf("read listings: %w", err)
+			}
+			blocks[b] = m
+			n += len(ls)
+			mu.Unlock()
+		}
+		if i == end-1 {
+			mu.Lock()
+			delete(blocks, b)
+			mu.Unlock()
+		}
+		return m[ids[i]]
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.buildLocked(ctx, len(ids), get, workers(0)); err != nil {
+		return err
+	}
+	if errAt != nil {
+		// The index holds part of the store: fail, so that the caller
+		// builds again; the previous index is gone either way.
+		return errAt
+	}
+	e.seq = seq
+	e.log.Info("search index built", "listings", n, "terms", len(e.pub.lists), "duration", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -342,7 +411,9 @@ func (e *Engine) buildLocked(ctx context.Context, total int, get func(int) *kake
 				end := min((c+1)*chunk, total)
 				out := make([]analyzed, 0, end-c*chunk)
 				for i := c * chunk; i < end; i++ {
-					out = append(out, e.analyze(get(i), &toks))
+					if l := get(i); l != nil {
+						out = append(out, e.analyze(l, &toks))
+					}
 				}
 				results[c] = out
 				close(done[c])

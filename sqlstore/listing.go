@@ -185,6 +185,29 @@ func (db *DB) ScanListings(ctx context.Context, after int64, n int) ([]*kakehash
 	return db.Listings(ctx, kakehashi.ListingFilter{After: after, Limit: n}, &kakehashi.User{PlatformRole: kakehashi.PlatformAdmin})
 }
 
+// ListingIDs returns the id of every listing, in order: with ListingsByID,
+// it lets the search index read the store a block at a time while it
+// builds, instead of holding every listing at once.
+func (db *DB) ListingIDs(ctx context.Context) ([]int64, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT id FROM listings ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list listing ids: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list listing ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list listing ids: %w", err)
+	}
+	return ids, nil
+}
+
 // ListingCounts returns the number of listings per side and status.
 func (db *DB) ListingCounts(ctx context.Context) (map[kakehashi.Side]map[kakehashi.Status]int, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT side, status, COUNT(*) FROM listings GROUP BY side, status`)
