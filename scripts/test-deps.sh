@@ -26,7 +26,7 @@ missing=()
 if ! $runtime_only; then
 	have_pg || missing+=(postgresql)
 	command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-	fc-list 2>/dev/null | grep -qi "noto sans cjk" || missing+=(fonts-noto-cjk)
+	fc-list 2>/dev/null | grep -i "noto sans cjk" >/dev/null || missing+=(fonts-noto-cjk)
 fi
 [ -f /usr/share/edict/edict ] || missing+=(edict)
 
