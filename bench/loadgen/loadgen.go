@@ -273,20 +273,28 @@ func Percentile(d []time.Duration, p float64) time.Duration {
 	return d[max(0, min(i, len(d)-1))]
 }
 
-// pickTarget returns the next replica in rotation that is not out of it
-// (or the next one at all if every replica is).
-func (r *run) pickTarget(skip int) int {
+// pickTarget returns the replica for the next attempt of a request: the next
+// one in rotation that is not out of it, not last (the replica its previous
+// attempt failed on) and did not refuse this request's connection; else
+// last, if it dropped the connection rather than refusing it (a write it
+// committed answers 409 there); else any replica that did not refuse this
+// request; else the next in rotation.
+func (r *run) pickTarget(last int, refused []bool) int {
 	n := len(r.cfg.Targets)
 	base := int(r.next.Add(1) % uint64(n))
 	now := time.Now().UnixNano()
 	for k := range n {
-		t := (base + k) % n
-		if t != skip && r.down[t].Load() <= now {
+		if t := (base + k) % n; t != last && !refused[t] && r.down[t].Load() <= now {
 			return t
 		}
 	}
-	if n > 1 && base == skip {
-		return (base + 1) % n
+	if last >= 0 && !refused[last] {
+		return last
+	}
+	for k := range n {
+		if t := (base + k) % n; !refused[t] {
+			return t
+		}
 	}
 	return base
 }
@@ -344,9 +352,9 @@ func (r *run) do(ctx context.Context, rng *rand.Rand, kind Kind) bool {
 	if method == "" {
 		method = http.MethodGet
 	}
-	skip := -1
+	last, refused := -1, make([]bool, len(r.cfg.Targets))
 	for try := 0; ; try++ {
-		t := r.pickTarget(skip)
+		t := r.pickTarget(last, refused)
 		id, err := r.attempt(ctx, t, method, path, body, kind == Write)
 		var ae *attemptError
 		retry := errors.As(err, &ae) && ae.connection && try < maxTries-1 && ctx.Err() == nil
@@ -375,11 +383,12 @@ func (r *run) do(ctx context.Context, rng *rand.Rand, kind Kind) bool {
 		}
 		if errors.As(err, &ae) && ae.dial {
 			r.down[t].Store(time.Now().Add(time.Second).UnixNano())
+			refused[t] = true
 		}
 		if !retry {
 			return false
 		}
-		skip = t
+		last = t
 	}
 }
 

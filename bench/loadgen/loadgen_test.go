@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -141,5 +142,30 @@ func TestRunRetriesOnTheOtherReplica(t *testing.T) {
 	}
 	if viaConflict != 1 || len(res.Acked) != len(res.Attempted) || len(f.created) != len(res.Attempted) {
 		t.Errorf("%d acknowledged through 409 (want 1), %d acknowledged, %d attempted, %d stored", viaConflict, len(res.Acked), len(res.Attempted), len(f.created))
+	}
+}
+
+// TestPickTargetAfterRefusalAndDrop covers the sequence that once failed a
+// write: replica 0 refused the connection (and left the rotation), then
+// replica 1 dropped it after committing. The third attempt must go back to
+// replica 1, where the write answers 409, not to the replica that refused.
+func TestPickTargetAfterRefusalAndDrop(t *testing.T) {
+	r := &run{cfg: Config{Targets: []string{"a", "b"}}, down: make([]atomic.Int64, 2)}
+	r.down[0].Store(time.Now().Add(time.Second).UnixNano())
+	for range 4 { // whatever the rotation's position
+		if got := r.pickTarget(1, []bool{true, false}); got != 1 {
+			t.Fatalf("after 0 refused and 1 dropped: picked %d, want 1", got)
+		}
+	}
+	// A dropped connection with the other replica in rotation: go there.
+	r.down[0].Store(0)
+	for range 4 {
+		if got := r.pickTarget(1, []bool{false, false}); got != 0 {
+			t.Fatalf("after 1 dropped, 0 in rotation: picked %d, want 0", got)
+		}
+	}
+	// Both refused: something is still returned.
+	if got := r.pickTarget(0, []bool{true, true}); got < 0 || got > 1 {
+		t.Fatalf("both refused: picked %d", got)
 	}
 }
