@@ -97,20 +97,7 @@ func (db *DB) Calls(ctx context.Context, f kakehashi.CallFilter) ([]*kakehashi.C
 		q.where("c.deadline >= ?", f.OpenAt.UTC())
 	}
 	q.sql += fmt.Sprintf(" ORDER BY c.id LIMIT %d", limit(f.Limit))
-	rows, err := db.db.QueryContext(ctx, q.sql, q.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list calls: %w", err)
-	}
-	defer rows.Close()
-	out := []*kakehashi.Call{}
-	for rows.Next() {
-		c, err := scanCall(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list calls: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return list(ctx, db, q, "calls", scanCall)
 }
 
 // CreateCall validates c and stores it with the need listing that

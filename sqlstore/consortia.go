@@ -67,20 +67,7 @@ func (db *DB) Consortia(ctx context.Context, f kakehashi.ConsortiumFilter) ([]*k
 		q.where("c.public")
 	}
 	q.sql += fmt.Sprintf(" ORDER BY c.id LIMIT %d", limit(f.Limit))
-	rows, err := db.db.QueryContext(ctx, q.sql, q.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list consortia: %w", err)
-	}
-	defer rows.Close()
-	out := []*kakehashi.Consortium{}
-	for rows.Next() {
-		c, err := scanConsortium(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list consortia: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return list(ctx, db, q, "consortia", scanConsortium)
 }
 
 // CreateConsortium validates c and stores it with its lead organization as

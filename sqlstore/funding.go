@@ -62,20 +62,7 @@ func (db *DB) FundingCalls(ctx context.Context, f kakehashi.FundingCallFilter) (
 		q.where("f.deadline >= ?", f.OpenAt.UTC())
 	}
 	q.sql += fmt.Sprintf(" ORDER BY f.id LIMIT %d", limit(f.Limit))
-	rows, err := db.db.QueryContext(ctx, q.sql, q.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list funding calls: %w", err)
-	}
-	defer rows.Close()
-	out := []*kakehashi.FundingCall{}
-	for rows.Next() {
-		c, err := scanFunding(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list funding calls: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return list(ctx, db, q, "funding calls", scanFunding)
 }
 
 // checkFunder requires organization orgID to exist and be a funder or a

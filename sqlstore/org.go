@@ -17,6 +17,30 @@ const orgColumns = `id, COALESCE(external_id, ''), name, local_name, aliases, ki
 
 type scanner interface{ Scan(dest ...any) error }
 
+// list runs q and scans each row with scan: the loop every List method
+// would otherwise repeat. what names the rows in errors ("list what: …").
+// It returns an empty slice, not nil, when no row matches, so that the API
+// sends [] rather than null.
+func list[T any](ctx context.Context, db *DB, q *query, what string, scan func(scanner) (T, error)) ([]T, error) {
+	rows, err := db.db.QueryContext(ctx, q.sql, q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", what, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list %s: %w", what, err)
+	}
+	return out, nil
+}
+
 func scanOrg(s scanner) (*kakehashi.Organization, error) {
 	var o kakehashi.Organization
 	var aliases, sectors string
