@@ -11,6 +11,7 @@ package web
 // get 404.
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -299,6 +300,14 @@ func (h *Handler) createCall(w http.ResponseWriter, r *http.Request) {
 // ownedCall loads the call of the path for its organization and staff:
 // 404 when there is none, 403 for anyone else, as the API.
 func (h *Handler) ownedCall(w http.ResponseWriter, r *http.Request) (*kakehashi.User, *kakehashi.Call) {
+	return managedByPath(h, w, r, h.store.Call, kakehashi.CanManageCall, "only the call's organization and coordinators change it")
+}
+
+// managedByPath loads, with get, the object of the path's id for a
+// signed-in user that may manage it. Otherwise it answers (sign-in, 404,
+// or 403 with refusal) and returns nils.
+func managedByPath[T any](h *Handler, w http.ResponseWriter, r *http.Request, get func(context.Context, int64) (*T, error),
+	may func(*kakehashi.User, *T) bool, refusal string) (*kakehashi.User, *T) {
 	u := h.requireUser(w, r)
 	if u == nil {
 		return nil, nil
@@ -308,15 +317,15 @@ func (h *Handler) ownedCall(w http.ResponseWriter, r *http.Request) (*kakehashi.
 		h.fail(w, r, err)
 		return nil, nil
 	}
-	c, err := h.store.Call(r.Context(), id)
-	if err == nil && !kakehashi.CanManageCall(u, c) {
-		err = kakehashi.Errorf(kakehashi.EFORBIDDEN, "only the call's organization and coordinators change it")
+	v, err := get(r.Context(), id)
+	if err == nil && !may(u, v) {
+		err = kakehashi.Errorf(kakehashi.EFORBIDDEN, "%s", refusal)
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return nil, nil
 	}
-	return u, c
+	return u, v
 }
 
 // criteriaLocked reports whether a proposal to c has been scored: then, as

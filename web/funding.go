@@ -319,24 +319,9 @@ func (h *Handler) saveFundingCall(w http.ResponseWriter, r *http.Request, u *kak
 // managedFunding loads the funding call of the path for the funder's
 // admins and staff; 403 for others.
 func (h *Handler) managedFunding(w http.ResponseWriter, r *http.Request) (*kakehashi.User, *kakehashi.FundingCall) {
-	u := h.requireUser(w, r)
-	if u == nil {
-		return nil, nil
-	}
-	id, err := h.pathID(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return nil, nil
-	}
-	f, err := h.store.FundingCall(r.Context(), id)
-	if err == nil && !kakehashi.CanManageFundingCallsOf(u, f.OrgID) {
-		err = kakehashi.Errorf(kakehashi.EFORBIDDEN, "only the funder's admins and coordinators change its funding calls")
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return nil, nil
-	}
-	return u, f
+	return managedByPath(h, w, r, h.store.FundingCall, func(u *kakehashi.User, f *kakehashi.FundingCall) bool {
+		return kakehashi.CanManageFundingCallsOf(u, f.OrgID)
+	}, "only the funder's admins and coordinators change its funding calls")
 }
 
 func (h *Handler) editFundingForm(w http.ResponseWriter, r *http.Request) {
