@@ -1,6 +1,6 @@
 // Package auth holds Kakehashi's credential primitives: argon2id password
-// hashes, random session and API tokens stored only as hashes, and a login
-// rate limiter.
+// hashes, random session and API tokens stored only as hashes, the sign-in
+// rate limiter's contract, and the client address behind trusted proxies.
 package auth
 
 import (
@@ -11,8 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
-	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -102,64 +100,4 @@ func NewToken(prefix string) (string, error) {
 func HashToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
-}
-
-// Limiter allows a bounded number of failed attempts per key (such as a
-// client address or an e-mail address) within a sliding window.
-type Limiter struct {
-	mu     sync.Mutex
-	max    int
-	window time.Duration
-	fails  map[string][]time.Time
-}
-
-// NewLimiter allows max failures per key within window.
-func NewLimiter(max int, window time.Duration) *Limiter {
-	return &Limiter{max: max, window: window, fails: map[string][]time.Time{}}
-}
-
-// Allow reports whether key may try again at now, and if not, after how long.
-func (l *Limiter) Allow(key string, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	recent := l.prune(key, now)
-	if len(recent) < l.max {
-		return true, 0
-	}
-	return false, recent[0].Add(l.window).Sub(now)
-}
-
-// Fail records a failed attempt by key at now.
-func (l *Limiter) Fail(key string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.fails[key] = append(l.prune(key, now), now)
-	if len(l.fails) > 100_000 {
-		// Bound memory under a spray of distinct keys: drop stale entries.
-		for k := range l.fails {
-			l.prune(k, now)
-		}
-	}
-}
-
-// Reset forgets the failures of key, after a successful attempt.
-func (l *Limiter) Reset(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.fails, key)
-}
-
-func (l *Limiter) prune(key string, now time.Time) []time.Time {
-	f := l.fails[key]
-	i := 0
-	for i < len(f) && now.Sub(f[i]) >= l.window {
-		i++
-	}
-	f = f[i:]
-	if len(f) == 0 {
-		delete(l.fails, key)
-		return nil
-	}
-	l.fails[key] = f
-	return f
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 )
 
 var fast = Params{Memory: 64, Time: 1, Threads: 1}
@@ -48,31 +47,6 @@ func TestToken(t *testing.T) {
 	}
 	if string(HashToken(a)) == string(HashToken(b)) || len(HashToken(a)) != 32 {
 		t.Fatal("token hashes")
-	}
-}
-
-func TestLimiter(t *testing.T) {
-	l := NewLimiter(3, time.Minute)
-	now := time.Unix(1_000_000, 0)
-	for i := range 3 {
-		if ok, _ := l.Allow("ip", now); !ok {
-			t.Fatalf("attempt %d refused", i)
-		}
-		l.Fail("ip", now.Add(time.Duration(i)*time.Second))
-	}
-	ok, wait := l.Allow("ip", now.Add(3*time.Second))
-	if ok || wait != 57*time.Second {
-		t.Fatalf("fourth attempt: ok=%v wait=%v, want refused for 57s", ok, wait)
-	}
-	if ok, _ := l.Allow("other", now); !ok {
-		t.Fatal("another key refused")
-	}
-	if ok, _ := l.Allow("ip", now.Add(61*time.Second)); !ok {
-		t.Fatal("refused after the window passed")
-	}
-	l.Reset("ip")
-	if ok, _ := l.Allow("ip", now.Add(3*time.Second)); !ok {
-		t.Fatal("refused after reset")
 	}
 }
 

@@ -39,6 +39,9 @@ type Store interface {
 	ResearcherStore
 	ConsortiumStore
 	FundingStore
+	// Limiter counts sign-in attempts; in the database, so that replicas
+	// share the limits.
+	auth.Limiter
 	// Secret returns a named random server secret, created on first use.
 	Secret(ctx context.Context, name string) ([]byte, error)
 	// Ready returns nil when the store can serve requests.
@@ -55,10 +58,8 @@ type Server struct {
 	metrics *metrics.Registry
 	// Passwords are hashed with these argon2id parameters.
 	passwords auth.Params
-	// ipLimiter and emailLimiter bound failed sign-ins per client address
-	// and per account.
-	ipLimiter    *auth.Limiter
-	emailLimiter *auth.Limiter
+	// limiter bounds failed sign-ins per client address and per account.
+	limiter      auth.Limiter
 	sessionTTL   time.Duration
 	secure       bool
 	now          func() time.Time
@@ -110,8 +111,7 @@ func New(store Store, log *slog.Logger, reg *metrics.Registry, cfg Config) *Serv
 	s := &Server{
 		store: store, log: log, metrics: reg,
 		passwords:    cfg.Passwords,
-		ipLimiter:    auth.NewLimiter(20, 15*time.Minute),
-		emailLimiter: auth.NewLimiter(10, 15*time.Minute),
+		limiter:      store,
 		sessionTTL:   cfg.SessionTTL,
 		secure:       cfg.SecureCookies,
 		now:          cfg.Now,

@@ -67,21 +67,43 @@ func (e *TooManyError) Error() string {
 	return fmt.Sprintf("too many failed sign-in attempts; try again in %d seconds", int(e.Wait.Seconds())+1)
 }
 
+// Sign-in limits: failures per client address and per account within a
+// window. An address is shared by everyone behind one NAT, hence its higher
+// limit.
+const (
+	signInWindow     = 15 * time.Minute
+	maxFailsPerIP    = 20
+	maxFailsPerEmail = 10
+)
+
 // SignIn checks an e-mail address and password under the sign-in rate
 // limits and starts a session. It returns the user and the session cookie to
 // set; a wrong password is an EUNAUTHORIZED error, a rate-limited attempt a
 // *TooManyError. The web pages sign in through it too.
+//
+// Each attempt is counted before its password is checked, atomically in the
+// store, so that concurrent attempts (on any replica) cannot all pass the
+// limit together; an attempt that succeeds is given back to the address and
+// clears the account's count.
 func (s *Server) SignIn(ctx context.Context, email, password string) (*kakehashi.User, *http.Cookie, error) {
-	now := s.now()
 	ip := "ip:" + requestIP(ctx)
 	account := "email:" + strings.ToLower(strings.TrimSpace(email))
-	for _, key := range []struct {
-		l *auth.Limiter
-		k string
-	}{{s.ipLimiter, ip}, {s.emailLimiter, account}} {
-		if ok, wait := key.l.Allow(key.k, now); !ok {
-			return nil, nil, &TooManyError{Wait: wait}
+	ok, wait, err := s.limiter.TakeAttempt(ctx, ip, maxFailsPerIP, signInWindow)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
+		return nil, nil, &TooManyError{Wait: wait}
+	}
+	if ok, wait, err = s.limiter.TakeAttempt(ctx, account, maxFailsPerEmail, signInWindow); err != nil || !ok {
+		// The address's attempt was not checked: it is not its failure.
+		if rerr := s.limiter.RefundAttempt(ctx, ip); err == nil {
+			err = rerr
 		}
+		if err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, &TooManyError{Wait: wait}
 	}
 	u, err := s.store.UserByEmail(ctx, email)
 	if err != nil && kakehashi.ErrorCode(err) != kakehashi.ENOTFOUND {
@@ -93,11 +115,15 @@ func (s *Server) SignIn(ctx context.Context, email, password string) (*kakehashi
 			// not tell which e-mail addresses have accounts.
 			auth.VerifyPassword(password, s.dummyHash())
 		}
-		s.ipLimiter.Fail(ip, now)
-		s.emailLimiter.Fail(account, now)
 		return nil, nil, kakehashi.Errorf(kakehashi.EUNAUTHORIZED, "wrong e-mail address or password")
 	}
-	s.emailLimiter.Reset(account)
+	if err := s.limiter.RefundAttempt(ctx, ip); err != nil {
+		return nil, nil, err
+	}
+	if err := s.limiter.ResetAttempts(ctx, account); err != nil {
+		return nil, nil, err
+	}
+	now := s.now()
 	token, err := auth.NewToken("kks_")
 	if err != nil {
 		return nil, nil, err

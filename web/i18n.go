@@ -188,7 +188,7 @@ var messages = map[string][2]string{
 	"login.password":        {"Password", "パスワード"},
 	"login.button":          {"Sign in", "ログイン"},
 	"login.failed":          {"Wrong e-mail address or password.", "メールアドレスまたはパスワードが正しくありません。"},
-	"login.toomany":         {"Too many failed attempts. Try again in a few minutes.", "失敗が続いたため、しばらくしてから再度お試しください。"},
+	"login.toomany":         {"Too many failed sign-in attempts for this account or address. Try again in %d minutes.", "このアカウントまたは接続元からのログインの失敗が多すぎるため、受け付けを一時停止しています。%d 分後に再度お試しください。"},
 	"login.demo":            {"Demo accounts use the password kakehashi-demo, for example rd@hoshizora-motors.example.", "デモアカウントのパスワードは kakehashi-demo です(例:rd@hoshizora-motors.example)。"},
 	"dash.title":            {"My dashboard", "マイページ"},
 	"dash.listings":         {"My organization's listings", "自組織の掲載"},

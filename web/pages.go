@@ -529,7 +529,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		status := http.StatusUnauthorized
 		var retry interface{ RetryAfter() time.Duration }
 		if errors.As(err, &retry) {
-			d.Error, status = translate(lang, "login.toomany"), http.StatusTooManyRequests
+			wait := retry.RetryAfter()
+			minutes := int((wait + time.Minute - 1) / time.Minute)
+			d.Error, status = translate(lang, "login.toomany", max(minutes, 1)), http.StatusTooManyRequests
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		} else if kakehashi.ErrorCode(err) != kakehashi.EUNAUTHORIZED {
 			h.fail(w, r, err)
 			return

@@ -43,6 +43,7 @@ func Run(t *testing.T, newDSN NewDSN) {
 		{"Meta", testMeta},
 	}
 	tests = append(tests, researcherTests...)
+	tests = append(tests, authTests...)
 	for _, tc := range append(append(append(append(append(append(tests, pipelineTests...), notifyTests...), callTests...), eventTests...), kpiTests...), consortiumTests...) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newDSN) })
 	}

@@ -1,0 +1,142 @@
+package httpapi_test
+
+// Sign-in hardening: the rate limit counts and checks in one atomic step,
+// in the database, so that concurrent attempts and replicas share it.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/kakehashi/kakehashi/httpapi"
+	"github.com/kakehashi/kakehashi/metrics"
+	"github.com/kakehashi/kakehashi/sqlstore/storetest"
+)
+
+// replica starts a second API server on the database at dsn, as another
+// replica of e would be, and returns its base URL.
+func (e *testEnv) replica(dsn string, cfg httpapi.Config) string {
+	e.t.Helper()
+	if cfg.Passwords.Memory == 0 {
+		cfg.Passwords = fastPasswords
+	}
+	db := storetest.Open(e.t, func(*testing.T) string { return dsn })
+	srv := httptest.NewServer(httpapi.New(db, slog.New(slog.DiscardHandler), metrics.NewRegistry(), cfg).Handler(nil))
+	e.t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// attempt is the outcome of one sign-in made from a goroutine.
+type attempt struct {
+	status     int
+	retryAfter string
+	err        error
+}
+
+// signInAll posts n sign-ins at once, spread over the servers at bases, each
+// with the body made by body(i) and the headers made by hdr(i) (nil: none).
+func signInAll(bases []string, n int, body func(i int) map[string]string, hdr func(i int) http.Header) []attempt {
+	out := make([]attempt, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b, _ := json.Marshal(body(i))
+			req, err := http.NewRequest("POST", bases[i%len(bases)]+"/api/v1/auth/login", bytes.NewReader(b))
+			if err != nil {
+				out[i].err = err
+				return
+			}
+			req.Header.Set("Content-Type", "application/json")
+			if hdr != nil {
+				for k, v := range hdr(i) {
+					req.Header[k] = v
+				}
+			}
+			<-start
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				out[i].err = err
+				return
+			}
+			resp.Body.Close()
+			out[i] = attempt{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return out
+}
+
+// tally counts the statuses of attempts and checks that every refusal says
+// when to retry, within the 15-minute window.
+func tally(t *testing.T, attempts []attempt) map[int]int {
+	t.Helper()
+	got := map[int]int{}
+	for i, a := range attempts {
+		if a.err != nil {
+			t.Fatalf("attempt %d: %v", i, a.err)
+		}
+		got[a.status]++
+		if a.status == http.StatusTooManyRequests {
+			if secs, err := strconv.Atoi(a.retryAfter); err != nil || secs <= 0 || secs > 15*60+1 {
+				t.Errorf("attempt %d: 429 with Retry-After %q, want seconds within the 15-minute window", i, a.retryAfter)
+			}
+		}
+	}
+	return got
+}
+
+// TestSignInLimitIsAtomic fires 60 wrong passwords for one account at once,
+// half at each of two servers on one database: at most the account's limit
+// of 10 are checked (401), the rest are refused (429) with Retry-After. The
+// old limiter checked before it counted, per process, so most got through.
+func TestSignInLimitIsAtomic(t *testing.T) {
+	t.Parallel()
+	for name, newDSN := range map[string]func(*testing.T) string{"sqlite": sqliteDSN, "postgres": postgresDSN} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dsn := newDSN(t)
+			e := newEnv(t, func(*testing.T) string { return dsn }, httpapi.Config{})
+			bases := []string{e.srv.URL, e.replica(dsn, httpapi.Config{})}
+			a := e.actors[ownerMember]
+			got := tally(t, signInAll(bases, 60, func(i int) map[string]string {
+				return map[string]string{"email": a.user.Email, "password": fmt.Sprintf("wrong password %d", i)}
+			}, nil))
+			if got[http.StatusUnauthorized] > 10 || got[http.StatusUnauthorized]+got[http.StatusTooManyRequests] != 60 {
+				t.Fatalf("statuses %v: want at most 10 checked (401) and the rest refused (429)", got)
+			}
+			// The account stays locked on both servers, even for the right password.
+			right := func(int) map[string]string { return map[string]string{"email": a.user.Email, "password": a.password} }
+			if got := tally(t, signInAll(bases, 2, right, nil)); got[http.StatusTooManyRequests] != 2 {
+				t.Fatalf("the right password on each server: %v, want 429 from both", got)
+			}
+			// Another account on the same address still signs in.
+			b := e.actors[ownerAdmin]
+			e.do("POST", "/auth/login", map[string]any{"email": b.user.Email, "password": b.password}).want(t, http.StatusOK)
+		})
+	}
+}
+
+// TestSignInLimitPerAddress sprays wrong passwords over many accounts from
+// one address: after 20 the address is refused, whatever the account.
+func TestSignInLimitPerAddress(t *testing.T) {
+	t.Parallel()
+	e := newSQLiteEnv(t)
+	got := tally(t, signInAll([]string{e.srv.URL}, 40, func(i int) map[string]string {
+		return map[string]string{"email": fmt.Sprintf("nobody-%d@example.com", i), "password": "wrong password"}
+	}, nil))
+	if got[http.StatusUnauthorized] > 20 || got[http.StatusTooManyRequests] < 20 {
+		t.Fatalf("statuses %v: want at most 20 checked (401) and the rest refused (429)", got)
+	}
+	a := e.actors[ownerMember]
+	e.do("POST", "/auth/login", map[string]any{"email": a.user.Email, "password": a.password}).wantProblem(t, http.StatusTooManyRequests)
+}
