@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"net"
 	"net/http"
 	"time"
 )
@@ -14,13 +13,14 @@ import (
 // hashes.
 const FairViewsSecret = "fair-views"
 
-// ClientIP is the address a request came from, without its port.
+// ClientIP is the address a request came from: the one the server resolved
+// behind its trusted proxies (NewContextWithClientIP), else the TCP peer,
+// without its port.
 func ClientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+	if ip := ClientIPFromContext(r.Context()); ip != "" {
+		return ip
 	}
-	return host
+	return Proxies(nil).ClientIP(r)
 }
 
 // VisitorDay is the day (UTC, YYYY-MM-DD) a fair view at t counts for.

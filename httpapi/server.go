@@ -61,6 +61,7 @@ type Server struct {
 	// limiter bounds failed sign-ins per client address and per account.
 	limiter      auth.Limiter
 	sessionTTL   time.Duration
+	proxies      auth.Proxies
 	secure       bool
 	now          func() time.Time
 	readyChecks  []ReadyCheck
@@ -90,7 +91,11 @@ type Config struct {
 	SecureCookies bool
 	SessionTTL    time.Duration
 	Passwords     auth.Params
-	Now           func() time.Time
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed for the client address (sign-in limits, logs, fair visitor
+	// counts); without them the address is the TCP peer.
+	TrustedProxies auth.Proxies
+	Now            func() time.Time
 	// ReadyChecks are reported by /readyz besides the store.
 	ReadyChecks []ReadyCheck
 	// ReadyDetails are reported by /readyz under "details".
@@ -113,6 +118,7 @@ func New(store Store, log *slog.Logger, reg *metrics.Registry, cfg Config) *Serv
 		passwords:    cfg.Passwords,
 		limiter:      store,
 		sessionTTL:   cfg.SessionTTL,
+		proxies:      cfg.TrustedProxies,
 		secure:       cfg.SecureCookies,
 		now:          cfg.Now,
 		readyChecks:  cfg.ReadyChecks,
@@ -213,11 +219,13 @@ func schemaName(t reflect.Type, hint string) string {
 	return name
 }
 
-// observe logs every request and records its metrics.
+// observe resolves the client address behind the trusted proxies for
+// everything downstream, logs every request and records its metrics.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ctx, route := metrics.WithRoute(r.Context(), routeOf(r.URL.Path))
+		ip := s.proxies.ClientIP(r)
+		ctx, route := metrics.WithRoute(auth.NewContextWithClientIP(r.Context(), ip), routeOf(r.URL.Path))
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(ctx))
 		d := time.Since(start)
@@ -227,7 +235,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			level = slog.LevelError
 		}
 		s.log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", rec.status), slog.Duration("duration", d), slog.String("remote", auth.ClientIP(r)))
+			slog.Int("status", rec.status), slog.Duration("duration", d), slog.String("remote", ip))
 	})
 }
 
@@ -261,8 +269,7 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 // session cookie just means an anonymous visitor.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), requestIPKey{}, auth.ClientIP(r))
-		r = r.WithContext(ctx)
+		ctx := r.Context()
 		if h := r.Header.Get("Authorization"); h != "" {
 			token, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok {

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/httpapi"
 	"github.com/kakehashi/kakehashi/metrics"
 	"github.com/kakehashi/kakehashi/sqlstore/storetest"
@@ -139,4 +140,59 @@ func TestSignInLimitPerAddress(t *testing.T) {
 	}
 	a := e.actors[ownerMember]
 	e.do("POST", "/auth/login", map[string]any{"email": a.user.Email, "password": a.password}).wantProblem(t, http.StatusTooManyRequests)
+}
+
+// TestTrustedProxies checks whose X-Forwarded-For is believed. Behind a
+// trusted proxy (here the test client's loopback address) each client
+// address has its own limit, taken from the right-most untrusted hop; from
+// an untrusted peer the header is ignored, so varying it does not escape the
+// peer's limit.
+func TestTrustedProxies(t *testing.T) {
+	t.Parallel()
+	var loopback auth.Proxies
+	if err := loopback.Set("127.0.0.0/8,::1"); err != nil {
+		t.Fatal(err)
+	}
+	wrong := func(i int) map[string]string {
+		return map[string]string{"email": fmt.Sprintf("nobody-%d@example.com", i), "password": "wrong password"}
+	}
+	xff := func(value string) func(int) http.Header {
+		return func(int) http.Header { return http.Header{"X-Forwarded-For": {value}} }
+	}
+	spoofed := func(i int) http.Header {
+		return http.Header{"X-Forwarded-For": {fmt.Sprintf("198.51.100.%d", i+1)}}
+	}
+
+	t.Run("behind a trusted proxy", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, sqliteDSN, httpapi.Config{TrustedProxies: loopback})
+		// 25 failures from one client, whatever it claims further left.
+		got := tally(t, signInAll([]string{e.srv.URL}, 25, wrong, xff("1.2.3.4, 203.0.113.7")))
+		if got[http.StatusUnauthorized] != 20 || got[http.StatusTooManyRequests] != 5 {
+			t.Fatalf("one client behind the proxy: %v, want 20 checked and 5 refused", got)
+		}
+		// Other clients behind the same proxy have their own limits.
+		a := e.actors[ownerMember]
+		r := e.do("POST", "/auth/login", map[string]any{"email": a.user.Email, "password": a.password}, header("X-Forwarded-For", "203.0.113.8"))
+		r.want(t, http.StatusOK)
+		if got := tally(t, signInAll([]string{e.srv.URL}, 25, wrong, spoofed)); got[http.StatusUnauthorized] != 25 {
+			t.Fatalf("25 clients behind the proxy: %v, want every password checked", got)
+		}
+		// The limit is counted under the client's address.
+		if n := e.count(`SELECT COUNT(*) FROM sign_in_attempts WHERE bucket = 'ip:203.0.113.7'`); n != 1 {
+			t.Errorf("no attempts counted for the client address: %d rows", n)
+		}
+	})
+
+	t.Run("spoofed by an untrusted peer", func(t *testing.T) {
+		t.Parallel()
+		e := newSQLiteEnv(t) // trusts no proxy
+		got := tally(t, signInAll([]string{e.srv.URL}, 25, wrong, spoofed))
+		if got[http.StatusUnauthorized] != 20 || got[http.StatusTooManyRequests] != 5 {
+			t.Fatalf("25 spoofed addresses: %v, want the peer's limit: 20 checked and 5 refused", got)
+		}
+		if n := e.count(`SELECT COUNT(*) FROM sign_in_attempts WHERE bucket LIKE 'ip:198.51.100.%'`); n != 0 {
+			t.Errorf("spoofed addresses got %d buckets", n)
+		}
+	})
 }

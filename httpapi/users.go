@@ -449,10 +449,5 @@ func (s *Server) registerAudit(api huma.API) {
 	})
 }
 
-type requestIPKey struct{}
-
-// requestIP returns the client address stored by withRequestIP.
-func requestIP(ctx context.Context) string {
-	ip, _ := ctx.Value(requestIPKey{}).(string)
-	return ip
-}
+// requestIP returns the client address the server resolved for the request.
+func requestIP(ctx context.Context) string { return auth.ClientIPFromContext(ctx) }

@@ -100,7 +100,7 @@ func TestEnvironmentPrecedence(t *testing.T) {
 			t.Errorf("%s: %v", p, err)
 		}
 	}
-	for key, value := range map[string]string{"KAKEHASHI_MAX_CONNS": "many", "KAKEHASHI_CONN_MAX_LIFETIME": "1 hour", "KAKEHASHI_DEMO": "maybe"} {
+	for key, value := range map[string]string{"KAKEHASHI_MAX_CONNS": "many", "KAKEHASHI_CONN_MAX_LIFETIME": "1 hour", "KAKEHASHI_DEMO": "maybe", "KAKEHASHI_TRUSTED_PROXIES": "proxy.example"} {
 		r := runCLI(t, map[string]string{key: value, "KAKEHASHI_DB": fromEnv}, "", "serve")
 		if r.err == nil || exitCode(r.err) != 2 || !strings.Contains(r.err.Error(), key) {
 			t.Errorf("serve with %s=%q: %v; want a usage error naming the variable", key, value, r.err)

@@ -28,6 +28,9 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	dsn := fs.String("db", "kakehashi.db", "SQLite file or postgres:// URL")
 	loadDemo := fs.Bool("demo", false, "load the demo dataset into an empty database")
 	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure (set when served over TLS)")
+	var proxies auth.Proxies
+	fs.Var(&proxies, "trusted-proxies", "comma-separated addresses or CIDR networks of the reverse proxies whose X-Forwarded-For is believed; "+
+		"the client is the right-most address not among them (empty: the client is the TCP peer)")
 	maxConns := fs.Int("max-conns", 0, "database connection pool size (0: 20 for PostgreSQL, driver default for SQLite)")
 	idleConns := fs.Int("max-idle-conns", 0, "idle database connections kept open (0: as many as --max-conns)")
 	connLifetime := fs.Duration("conn-max-lifetime", 30*time.Minute, "close PostgreSQL connections older than this, to follow a fail-over (0: never)")
@@ -148,7 +151,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("load screening lists: %w", err)
 	}
 	go refreshScreening(ctx, screen, log, 30*time.Second)
-	api := httpapi.New(db, log, reg, httpapi.Config{SecureCookies: *secure, Search: engine, StallAfter: stallAfter, Screening: screen,
+	api := httpapi.New(db, log, reg, httpapi.Config{SecureCookies: *secure, TrustedProxies: proxies, Search: engine, StallAfter: stallAfter, Screening: screen,
 		ReadyChecks:  []httpapi.ReadyCheck{{Name: "search", Check: engine.Ready}},
 		ReadyDetails: []httpapi.ReadyDetail{{Name: "languages", Info: engine.Languages}}})
 	pages, err := web.New(db, engine, api, log)
