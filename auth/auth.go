@@ -54,6 +54,20 @@ func HashPassword(pw string, p Params) (string, error) {
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
+// DummyHash returns a valid hash of the same cost as HashPassword's with p,
+// of a password nobody knows (random, then forgotten). Checking a password
+// against it takes as long as against a real hash and always fails, which
+// lets a sign-in to an unknown account spend the same time as any other.
+func DummyHash(p Params) string {
+	secret := make([]byte, 32)
+	rand.Read(secret) // never fails (crypto/rand panics instead)
+	h, err := HashPassword(base64.RawStdEncoding.EncodeToString(secret), p)
+	if err != nil {
+		panic(fmt.Sprintf("auth: dummy hash: %v", err)) // unreachable: only the salt's rand.Read can fail
+	}
+	return h
+}
+
 // VerifyPassword checks pw against an encoded hash in constant time. It
 // returns ErrMismatch for a wrong password and another error for a hash it
 // cannot read.

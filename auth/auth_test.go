@@ -65,3 +65,15 @@ func TestFeedToken(t *testing.T) {
 		t.Error("a token survived a new secret")
 	}
 }
+
+func TestDummyHash(t *testing.T) {
+	h := DummyHash(fast)
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=64,t=1,p=1$") {
+		t.Fatalf("dummy hash %q: want the given cost", h)
+	}
+	for _, pw := range []string{"", "password", "timing-equaliser"} {
+		if err := VerifyPassword(pw, h); !errors.Is(err, ErrMismatch) {
+			t.Errorf("VerifyPassword(%q, dummy) = %v, want ErrMismatch", pw, err)
+		}
+	}
+}

@@ -58,6 +58,11 @@ type Server struct {
 	metrics *metrics.Registry
 	// Passwords are hashed with these argon2id parameters.
 	passwords auth.Params
+	// verify checks a password against a hash (auth.VerifyPassword).
+	verify func(password, hash string) error
+	// dummyHash stands in for the hash of an account that is unknown or has
+	// no password, so that signing in to it costs one check like any other.
+	dummyHash string
 	// limiter bounds failed sign-ins per client address and per account.
 	limiter      auth.Limiter
 	sessionTTL   time.Duration
@@ -116,6 +121,7 @@ func New(store Store, log *slog.Logger, reg *metrics.Registry, cfg Config) *Serv
 	s := &Server{
 		store: store, log: log, metrics: reg,
 		passwords:    cfg.Passwords,
+		verify:       auth.VerifyPassword,
 		limiter:      store,
 		sessionTTL:   cfg.SessionTTL,
 		proxies:      cfg.TrustedProxies,
@@ -133,6 +139,7 @@ func New(store Store, log *slog.Logger, reg *metrics.Registry, cfg Config) *Serv
 	if s.passwords == (auth.Params{}) {
 		s.passwords = auth.DefaultParams
 	}
+	s.dummyHash = auth.DummyHash(s.passwords)
 	if s.sessionTTL == 0 {
 		s.sessionTTL = 14 * 24 * time.Hour
 	}

@@ -5,15 +5,18 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/httpapi"
 	"github.com/kakehashi/kakehashi/metrics"
@@ -195,4 +198,59 @@ func TestTrustedProxies(t *testing.T) {
 			t.Errorf("spoofed addresses got %d buckets", n)
 		}
 	})
+}
+
+// TestSignInChecksOnePasswordWhateverTheAccount counts the argon2id checks
+// a failed sign-in makes: one, against a hash of the same cost, whether the
+// account exists, is unknown, is disabled or has no password, so that
+// response times do not tell them apart. The answers are the same too.
+func TestSignInChecksOnePasswordWhateverTheAccount(t *testing.T) {
+	t.Parallel()
+	e := newSQLiteEnv(t)
+	var mu sync.Mutex
+	var hashes []string
+	httpapi.SetPasswordVerifier(e.api, func(password, hash string) error {
+		mu.Lock()
+		hashes = append(hashes, hash)
+		mu.Unlock()
+		return auth.VerifyPassword(password, hash)
+	})
+	disabled := e.user("disabled", e.own.ID, kakehashi.RoleMember, kakehashi.PlatformNone, "password of disabled")
+	disabled.Disabled = true
+	if err := e.db.UpdateUser(context.Background(), disabled, system); err != nil {
+		t.Fatal(err)
+	}
+	noPassword := e.user("nopassword", e.own.ID, kakehashi.RoleMember, kakehashi.PlatformNone, "")
+	var bodies []string
+	for _, tc := range []struct{ name, email, password string }{
+		{"existing account, wrong password", e.actors[ownerMember].user.Email, "wrong password"},
+		{"unknown account", "nobody@example.com", "wrong password"},
+		{"disabled account, wrong password", disabled.Email, "wrong password"},
+		{"disabled account, right password", disabled.Email, "password of disabled"},
+		{"account without a password", noPassword.Email, "wrong password"},
+	} {
+		hashes = nil
+		r := e.do("POST", "/auth/login", map[string]string{"email": tc.email, "password": tc.password})
+		p := r.wantProblem(t, http.StatusUnauthorized)
+		bodies = append(bodies, p.Detail)
+		if len(hashes) != 1 || !strings.HasPrefix(hashes[0], "$argon2id$v=19$m=64,t=1,p=1$") {
+			t.Errorf("%s: checked against %q, want one check against a hash of the server's cost", tc.name, hashes)
+		}
+	}
+	for _, b := range bodies[1:] {
+		if b != bodies[0] {
+			t.Errorf("answers differ: %q", bodies)
+		}
+	}
+	// The stand-in hash for unknown accounts is made once, not per attempt
+	// (making it costs as much again as checking it).
+	var standIns []string
+	for range 2 {
+		hashes = nil
+		e.do("POST", "/auth/login", map[string]string{"email": "nobody@example.com", "password": "wrong password"}).want(t, http.StatusUnauthorized)
+		standIns = append(standIns, hashes...)
+	}
+	if len(standIns) != 2 || standIns[0] != standIns[1] {
+		t.Errorf("unknown accounts checked against %q, want one precomputed hash", standIns)
+	}
 }

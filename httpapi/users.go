@@ -109,12 +109,15 @@ func (s *Server) SignIn(ctx context.Context, email, password string) (*kakehashi
 	if err != nil && kakehashi.ErrorCode(err) != kakehashi.ENOTFOUND {
 		return nil, nil, err
 	}
-	if u == nil || u.Disabled || u.PasswordHash == "" || auth.VerifyPassword(password, u.PasswordHash) != nil {
-		if u == nil {
-			// Spend the same time as a real check so that response times do
-			// not tell which e-mail addresses have accounts.
-			auth.VerifyPassword(password, s.dummyHash())
-		}
+	// Exactly one check, of the same cost, whether the account exists, is
+	// unknown, disabled or without a password: response times must not
+	// tell them apart.
+	hash := s.dummyHash
+	if u != nil && u.PasswordHash != "" {
+		hash = u.PasswordHash
+	}
+	wrong := s.verify(password, hash) != nil
+	if u == nil || u.Disabled || u.PasswordHash == "" || wrong {
 		return nil, nil, kakehashi.Errorf(kakehashi.EUNAUTHORIZED, "wrong e-mail address or password")
 	}
 	if err := s.limiter.RefundAttempt(ctx, ip); err != nil {
@@ -156,11 +159,6 @@ func (s *Server) login(ctx context.Context, email, password string) (*loginOutpu
 		return nil, s.apiError(ctx, err)
 	}
 	return &loginOutput{SetCookie: *cookie, Body: u}, nil
-}
-
-func (s *Server) dummyHash() string {
-	h, _ := auth.HashPassword("timing-equaliser", s.passwords)
-	return h
 }
 
 type meUpdateInput struct {
