@@ -137,4 +137,11 @@ type UserService interface {
 	APITokens(ctx context.Context, userID int64) ([]*APIToken, error)
 	DeleteAPIToken(ctx context.Context, userID, tokenID int64, actor *User) error
 	TokenUser(ctx context.Context, tokenHash []byte, now time.Time) (*User, error)
+
+	// FeedGeneration returns the generation of user userID's Atom feed
+	// address, from which its token derives.
+	FeedGeneration(ctx context.Context, userID int64) (int64, error)
+	// RotateFeed moves user userID's feed address to the next generation,
+	// so that the previous address stops working, and returns it.
+	RotateFeed(ctx context.Context, userID int64, actor *User) (int64, error)
 }

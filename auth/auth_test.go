@@ -1,6 +1,9 @@
 package auth
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -52,17 +55,32 @@ func TestToken(t *testing.T) {
 
 func TestFeedToken(t *testing.T) {
 	secret := []byte("0123456789abcdef0123456789abcdef")
-	tok := FeedToken(secret, 42)
-	if id, ok := FeedUser(secret, tok+".atom"); !ok || id != 42 {
-		t.Fatalf("FeedUser(%q) = %d, %v", tok, id, ok)
+	tok := FeedToken(secret, 42, 0)
+	if id, ok := FeedTokenUser(tok + ".atom"); !ok || id != 42 {
+		t.Fatalf("FeedTokenUser(%q) = %d, %v", tok, id, ok)
+	}
+	if !CheckFeedToken(secret, tok+".atom", 42, 0) || !CheckFeedToken(secret, tok, 42, 0) {
+		t.Fatalf("token %q not accepted for its user", tok)
 	}
 	for _, bad := range []string{"", "42", "42-", "43" + tok[2:], tok + "x", "-" + tok} {
-		if _, ok := FeedUser(secret, bad); ok {
+		if id, ok := FeedTokenUser(bad); ok && CheckFeedToken(secret, bad, id, 0) {
 			t.Errorf("forged token %q accepted", bad)
 		}
 	}
-	if _, ok := FeedUser([]byte("another secret, another feed set"), tok); ok {
+	if CheckFeedToken([]byte("another secret, another feed set"), tok, 42, 0) {
 		t.Error("a token survived a new secret")
+	}
+	// Rotation: each generation has its own token, and only the current
+	// one is accepted.
+	next := FeedToken(secret, 42, 1)
+	if next == tok || CheckFeedToken(secret, tok, 42, 1) || !CheckFeedToken(secret, next, 42, 1) || CheckFeedToken(secret, next, 42, 2) {
+		t.Errorf("generations: %q and %q not told apart", tok, next)
+	}
+	// Generation 0 keeps the tokens derived before rotation existed.
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte("feed:42"))
+	if legacy := "42-" + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:18]); legacy != tok {
+		t.Errorf("generation 0 token %q, want the earlier %q", tok, legacy)
 	}
 }
 

@@ -308,6 +308,21 @@ func coreAuthzCases() []authzCase {
 		{op: "GET /me/feed", want: signedIn(s200), run: func(e *testEnv, c cell) (*response, func()) {
 			return e.do("GET", "/me/feed", nil, e.as(c.actor)), nil
 		}},
+		{op: "POST /me/feed/rotate", want: signedIn(s200), run: func(e *testEnv, c cell) (*response, func()) {
+			var before string
+			if c.actor != anonymous {
+				before = e.do("GET", "/me/feed", nil, e.as(c.actor)).want(e.t, s200).obj(e.t)["url"].(string)
+			}
+			r := e.do("POST", "/me/feed/rotate", nil, e.as(c.actor))
+			return r, func() {
+				if r.status != s200 {
+					return
+				}
+				if after, _ := r.obj(e.t)["url"].(string); after == "" || after == before {
+					e.t.Errorf("rotated feed address %q, was %q", after, before)
+				}
+			}
+		}},
 		{op: "GET /feeds/{token}", want: all(s200), run: func(e *testEnv, c cell) (*response, func()) {
 			// The token is the credential: whoever holds the target's feed
 			// address reads it; a forged one is not found.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
 )
 
@@ -35,30 +36,54 @@ type atomEntry struct {
 	Summary string   `xml:"summary"`
 }
 
+// feedOutput is the address of the caller's feed.
+type feedOutput struct {
+	Body struct {
+		URL string `json:"url" doc:"Path of the Atom feed; the token in it is the credential"`
+	}
+}
+
+// feedURL returns the address of user userID's feed in its current
+// generation.
+func (s *Server) feedURL(ctx context.Context, userID int64) (*feedOutput, error) {
+	secret, err := s.store.Secret(ctx, auth.FeedSecretName)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	gen, err := s.store.FeedGeneration(ctx, userID)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	out := &feedOutput{}
+	out.Body.URL = "/api/v1/feeds/" + auth.FeedToken(secret, userID, gen) + ".atom"
+	return out, nil
+}
+
 func (s *Server) registerFeeds(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "get-my-feed", Method: http.MethodGet, Path: "/me/feed", Tags: []string{"me"},
 		Summary: "The address of my Atom feed", Description: "Subscribe a feed reader to it: it lists my notifications, saved-alert matches included. Keep it private.",
-	}, func(ctx context.Context, _ *struct{}) (*struct {
-		Body struct {
-			URL string `json:"url"`
-		}
-	}, error) {
+	}, func(ctx context.Context, _ *struct{}) (*feedOutput, error) {
 		u, err := requireUser(ctx)
 		if err != nil {
 			return nil, err
 		}
-		secret, err := s.store.Secret(ctx, auth.FeedSecretName)
+		return s.feedURL(ctx, u.ID)
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "rotate-my-feed", Method: http.MethodPost, Path: "/me/feed/rotate", Tags: []string{"me"},
+		Summary:     "Give my Atom feed a new address",
+		Description: "The previous address stops working at once (404); subscribe feed readers to the new one in the answer.",
+	}, func(ctx context.Context, _ *struct{}) (*feedOutput, error) {
+		u, err := requireUser(ctx)
 		if err != nil {
+			return nil, err
+		}
+		if _, err := s.store.RotateFeed(ctx, u.ID, u); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		out := &struct {
-			Body struct {
-				URL string `json:"url"`
-			}
-		}{}
-		out.Body.URL = "/api/v1/feeds/" + auth.FeedToken(secret, u.ID) + ".atom"
-		return out, nil
+		return s.feedURL(ctx, u.ID)
 	})
 
 	huma.Register(api, huma.Operation{
@@ -74,12 +99,22 @@ func (s *Server) registerFeeds(api huma.API) {
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		userID, ok := auth.FeedUser(secret, in.Token)
+		userID, ok := auth.FeedTokenUser(in.Token)
 		if !ok {
 			return nil, huma.Error404NotFound("no such feed")
 		}
 		u, err := s.store.User(ctx, userID)
-		if err != nil || u.Disabled {
+		if kakehashi.ErrorCode(err) == kakehashi.ENOTFOUND {
+			return nil, huma.Error404NotFound("no such feed")
+		}
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		gen, err := s.store.FeedGeneration(ctx, userID)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		if u.Disabled || !auth.CheckFeedToken(secret, in.Token, userID, gen) {
 			return nil, huma.Error404NotFound("no such feed")
 		}
 		list, err := s.store.Notifications(ctx, userID, false, 50)

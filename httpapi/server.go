@@ -289,14 +289,15 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				writeProblem(w, status, msg, nil)
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(kakehashi.NewContextWithUser(ctx, u)))
+			ctx = context.WithValue(kakehashi.NewContextWithUser(ctx, u), viaKey{}, viaToken)
+			next.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
 		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
 			u, err := s.store.SessionUser(ctx, auth.HashToken(c.Value), s.now())
 			switch {
 			case err == nil:
-				ctx = kakehashi.NewContextWithUser(ctx, u)
+				ctx = context.WithValue(kakehashi.NewContextWithUser(ctx, u), viaKey{}, viaSession)
 			case kakehashi.ErrorCode(err) == kakehashi.EUNAUTHORIZED:
 				http.SetCookie(w, s.sessionCookie("", -1))
 			default:
@@ -307,6 +308,23 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// via says how a request was authenticated.
+type via int
+
+const (
+	viaNothing via = iota
+	viaSession     // the session cookie
+	viaToken       // a bearer API token
+)
+
+type viaKey struct{}
+
+// authenticatedVia returns how the request of ctx was authenticated.
+func authenticatedVia(ctx context.Context) via {
+	v, _ := ctx.Value(viaKey{}).(via)
+	return v
 }
 
 func (s *Server) sessionCookie(value string, maxAge int) *http.Cookie {

@@ -126,15 +126,24 @@ func (s *Server) SignIn(ctx context.Context, email, password string) (*kakehashi
 	if err := s.limiter.ResetAttempts(ctx, account); err != nil {
 		return nil, nil, err
 	}
-	now := s.now()
-	token, err := auth.NewToken("kks_")
+	cookie, err := s.newSession(ctx, u.ID)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := s.store.CreateSession(ctx, auth.HashToken(token), kakehashi.Session{UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.sessionTTL)}); err != nil {
-		return nil, nil, err
+	return u, cookie, nil
+}
+
+// newSession starts a session for user userID and returns its cookie.
+func (s *Server) newSession(ctx context.Context, userID int64) (*http.Cookie, error) {
+	now := s.now()
+	token, err := auth.NewToken("kks_")
+	if err != nil {
+		return nil, err
 	}
-	return u, s.sessionCookie(token, int(s.sessionTTL.Seconds())), nil
+	if err := s.store.CreateSession(ctx, auth.HashToken(token), kakehashi.Session{UserID: userID, CreatedAt: now, ExpiresAt: now.Add(s.sessionTTL)}); err != nil {
+		return nil, err
+	}
+	return s.sessionCookie(token, int(s.sessionTTL.Seconds())), nil
 }
 
 // SignOut ends the session named by the request's cookie, if any, and
@@ -169,6 +178,12 @@ type meUpdateInput struct {
 	}
 }
 
+type meUpdateOutput struct {
+	// SetCookie carries the caller's new session after a password change.
+	SetCookie string `header:"Set-Cookie"`
+	Body      *kakehashi.User
+}
+
 type tokenCreated struct {
 	kakehashi.APIToken
 	// Token is the secret. It is shown only once.
@@ -188,8 +203,10 @@ func (s *Server) registerUsers(api huma.API) {
 
 	huma.Register(api, huma.Operation{
 		OperationID: "update-me", Method: http.MethodPatch, Path: "/me", Tags: []string{"me"},
-		Summary: "Change my name or password", Description: "Changing the password ends every session.",
-	}, func(ctx context.Context, in *meUpdateInput) (*userOutput, error) {
+		Summary: "Change my name or password",
+		Description: "Changing the password ends every session and revokes every API token of the account. " +
+			"A caller signed in with the session cookie gets a new session in the answer's Set-Cookie.",
+	}, func(ctx context.Context, in *meUpdateInput) (*meUpdateOutput, error) {
 		u, err := requireUser(ctx)
 		if err != nil {
 			return nil, err
@@ -210,7 +227,17 @@ func (s *Server) registerUsers(api huma.API) {
 		if err := s.store.UpdateUser(ctx, &next, u); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		return &userOutput{Body: &next}, nil
+		out := &meUpdateOutput{Body: &next}
+		if next.PasswordHash != u.PasswordHash && authenticatedVia(ctx) == viaSession {
+			// Every session ended with the change: the caller's own
+			// continues under a new token.
+			c, err := s.newSession(ctx, u.ID)
+			if err != nil {
+				return nil, s.apiError(ctx, err)
+			}
+			out.SetCookie = c.String()
+		}
+		return out, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -229,7 +256,10 @@ func (s *Server) registerUsers(api huma.API) {
 
 	huma.Register(api, huma.Operation{
 		OperationID: "create-my-token", Method: http.MethodPost, Path: "/me/tokens", Tags: []string{"me"},
-		Summary: "Create a personal API token", Description: "The secret is in the response and never shown again.", DefaultStatus: http.StatusCreated,
+		Summary: "Create a personal API token",
+		Description: "The secret is in the response and never shown again. Only a signed-in session (the cookie from POST /auth/login) " +
+			"may create tokens: a token cannot create more of itself, so revoking a leaked one is enough.",
+		DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, in *struct {
 		Body struct {
 			Name string `json:"name" minLength:"1" maxLength:"100"`
@@ -238,6 +268,9 @@ func (s *Server) registerUsers(api huma.API) {
 		u, err := requireUser(ctx)
 		if err != nil {
 			return nil, err
+		}
+		if authenticatedVia(ctx) != viaSession {
+			return nil, huma.Error403Forbidden("creating an API token needs a signed-in session (the cookie from POST /auth/login), not an API token")
 		}
 		secret, err := auth.NewToken("kkt_")
 		if err != nil {

@@ -98,7 +98,9 @@ func (db *DB) CreateUser(ctx context.Context, u *kakehashi.User, actor *kakehash
 }
 
 // UpdateUser replaces the stored account u.ID, password hash included. When
-// the user is disabled or their password changes, their sessions end.
+// the user is disabled or their password changes, their sessions end; when
+// their password changes, their API tokens are revoked too, since whoever
+// had the old password may have made them.
 func (db *DB) UpdateUser(ctx context.Context, u *kakehashi.User, actor *kakehashi.User) error {
 	u.Normalize()
 	if err := u.Validate(); err != nil {
@@ -122,6 +124,11 @@ func (db *DB) UpdateUser(ctx context.Context, u *kakehashi.User, actor *kakehash
 		if u.Disabled || u.PasswordHash != prev.PasswordHash {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, u.ID); err != nil {
 				return fmt.Errorf("end sessions of user %d: %w", u.ID, err)
+			}
+		}
+		if u.PasswordHash != prev.PasswordHash {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = $1`, u.ID); err != nil {
+				return fmt.Errorf("revoke API tokens of user %d: %w", u.ID, err)
 			}
 		}
 		u.CreatedAt, u.UpdatedAt = prev.CreatedAt, now
@@ -265,6 +272,35 @@ func (db *DB) TokenUser(ctx context.Context, tokenHash []byte, now time.Time) (*
 		return nil, err
 	}
 	return u, nil
+}
+
+// FeedGeneration returns the generation of user userID's feed address.
+func (db *DB) FeedGeneration(ctx context.Context, userID int64) (int64, error) {
+	var g int64
+	err := db.db.QueryRowContext(ctx, `SELECT feed_generation FROM users WHERE id = $1`, userID).Scan(&g)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, notFound("user", userID)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read feed generation of user %d: %w", userID, err)
+	}
+	return g, nil
+}
+
+// RotateFeed moves user userID's feed address to its next generation.
+func (db *DB) RotateFeed(ctx context.Context, userID int64, actor *kakehashi.User) (int64, error) {
+	var g int64
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `UPDATE users SET feed_generation = feed_generation + 1 WHERE id = $1 RETURNING feed_generation`, userID).Scan(&g)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("user", userID)
+		}
+		if err != nil {
+			return fmt.Errorf("rotate feed of user %d: %w", userID, err)
+		}
+		return db.audit(ctx, tx, actor, "feed.rotate", "user", userID, map[string]int64{"generation": g})
+	})
+	return g, err
 }
 
 // AuditEvents returns audit events, newest first.

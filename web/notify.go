@@ -1,7 +1,7 @@
 package web
 
 // Notifications the user arranges in the browser: saved alerts on needs
-// (with the address of the user's Atom feed), and an organization's
+// (with the address of the user's Atom feed, which they may replace), and an organization's
 // webhooks with their delivery log. Access follows the JSON API exactly
 // (httpapi/webhooks.go): alerts are the signed-in user's own, on needs they
 // may see; an organization's webhooks are managed by its org admins and
@@ -27,7 +27,11 @@ func (h *Handler) feedURL(ctx context.Context, u *kakehashi.User) (string, error
 	if err != nil {
 		return "", err
 	}
-	return "/api/v1/feeds/" + auth.FeedToken(secret, u.ID) + ".atom", nil
+	gen, err := h.store.FeedGeneration(ctx, u.ID)
+	if err != nil {
+		return "", err
+	}
+	return "/api/v1/feeds/" + auth.FeedToken(secret, u.ID, gen) + ".atom", nil
 }
 
 // Time writes a date and time, in Japan time for the Japanese interface.
@@ -69,6 +73,8 @@ func (h *Handler) alerts(w http.ResponseWriter, r *http.Request) {
 		d.Notice = "alerts.exists"
 	case q.Get("deleted") == "1":
 		d.Notice = "alerts.deleted"
+	case q.Get("rotated") == "1":
+		d.Notice = "alerts.feed.rotated"
 	}
 	h.alertsPage(w, r, http.StatusOK, u, d)
 }
@@ -132,6 +138,20 @@ func (h *Handler) deleteAlert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/alerts?deleted=1", http.StatusSeeOther)
+}
+
+// rotateFeed gives the user's feed a new address; the old one stops
+// working at once.
+func (h *Handler) rotateFeed(w http.ResponseWriter, r *http.Request) {
+	u := h.requireUser(w, r)
+	if u == nil {
+		return
+	}
+	if _, err := h.store.RotateFeed(r.Context(), u.ID, u); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/alerts?rotated=1", http.StatusSeeOther)
 }
 
 // alertView is the listing page's alert section.

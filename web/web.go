@@ -158,6 +158,7 @@ func New(store Store, engine Engine, auth Auth, log *slog.Logger) (*Handler, err
 	m.HandleFunc("GET /alerts", h.alerts)
 	m.HandleFunc("POST /alerts", h.createAlert)
 	m.HandleFunc("POST /alerts/{id}/delete", h.deleteAlert)
+	m.HandleFunc("POST /alerts/feed/rotate", h.rotateFeed)
 	m.HandleFunc("GET /orgs/{id}/webhooks", h.webhooks)
 	m.HandleFunc("POST /orgs/{id}/webhooks", h.createWebhook)
 	m.HandleFunc("GET /orgs/{id}/webhooks/{hook}", h.webhook)

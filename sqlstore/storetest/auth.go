@@ -1,7 +1,7 @@
 package storetest
 
-// Conformance tests of the credentials the store keeps besides users and
-// sessions: the sign-in attempt counts.
+// Conformance tests of the store's credentials: sign-in attempt counts,
+// what a password change revokes, and feed address generations.
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
@@ -20,6 +21,8 @@ var authTests = []struct {
 }{
 	{"SignInAttemptsWindow", testSignInAttemptsWindow},
 	{"SignInAttemptsConcurrent", testSignInAttemptsConcurrent},
+	{"PasswordChangeRevokesCredentials", testPasswordChangeRevokesCredentials},
+	{"FeedRotation", testFeedRotation},
 }
 
 // take calls TakeAttempt and checks its answer.
@@ -105,3 +108,86 @@ func testSignInAttemptsConcurrent(t *testing.T, newDSN NewDSN) {
 type waitError struct{ wait time.Duration }
 
 func (e *waitError) Error() string { return "refused with wait " + e.wait.String() }
+
+// testPasswordChangeRevokesCredentials: a new password hash ends the
+// user's sessions and deletes their API tokens; other changes keep both,
+// and other users' credentials are untouched.
+func testPasswordChangeRevokesCredentials(t *testing.T, newDSN NewDSN) {
+	db := Open(t, newDSN)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	newUser := func(email string) (*kakehashi.User, []byte, []byte) {
+		t.Helper()
+		u := &kakehashi.User{Email: email, Name: "U", PasswordHash: "h1"}
+		if err := db.CreateUser(ctx, u, admin()); err != nil {
+			t.Fatal(err)
+		}
+		session, token := []byte("session of "+email), []byte("token of "+email)
+		if err := db.CreateSession(ctx, session, kakehashi.Session{UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateAPIToken(ctx, &kakehashi.APIToken{UserID: u.ID, Name: "script"}, token, u); err != nil {
+			t.Fatal(err)
+		}
+		return u, session, token
+	}
+	u, session, token := newUser("u@example.com")
+	_, otherSession, otherToken := newUser("other@example.com")
+	live := func(what string, session, token []byte, want bool) {
+		t.Helper()
+		_, serr := db.SessionUser(ctx, session, now)
+		_, terr := db.TokenUser(ctx, token, now)
+		if (serr == nil) != want || (terr == nil) != want {
+			t.Fatalf("%s: session error %v, token error %v; want live=%v", what, serr, terr, want)
+		}
+	}
+	u.Name = "Renamed"
+	if err := db.UpdateUser(ctx, u, u); err != nil {
+		t.Fatal(err)
+	}
+	live("after a change of name", session, token, true)
+	u.PasswordHash = "h2"
+	if err := db.UpdateUser(ctx, u, u); err != nil {
+		t.Fatal(err)
+	}
+	live("after a change of password", session, token, false)
+	if toks, err := db.APITokens(ctx, u.ID); err != nil || len(toks) != 0 {
+		t.Fatalf("tokens after the change of password: %v %v", toks, err)
+	}
+	live("the other user's", otherSession, otherToken, true)
+}
+
+func testFeedRotation(t *testing.T, newDSN NewDSN) {
+	db := Open(t, newDSN)
+	ctx := context.Background()
+	u := &kakehashi.User{Email: "f@example.com", Name: "F"}
+	other := &kakehashi.User{Email: "g@example.com", Name: "G"}
+	for _, x := range []*kakehashi.User{u, other} {
+		if err := db.CreateUser(ctx, x, admin()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if g, err := db.FeedGeneration(ctx, u.ID); err != nil || g != 0 {
+		t.Fatalf("new user's feed generation %d, %v; want 0", g, err)
+	}
+	for want := int64(1); want <= 2; want++ {
+		g, err := db.RotateFeed(ctx, u.ID, u)
+		if err != nil || g != want {
+			t.Fatalf("rotation %d: generation %d, %v", want, g, err)
+		}
+		if got, err := db.FeedGeneration(ctx, u.ID); err != nil || got != want {
+			t.Fatalf("stored generation %d, %v; want %d", got, err, want)
+		}
+	}
+	if g, _ := db.FeedGeneration(ctx, other.ID); g != 0 {
+		t.Errorf("another user's generation moved to %d", g)
+	}
+	_, err := db.RotateFeed(ctx, other.ID+100, u)
+	wantCode(t, err, kakehashi.ENOTFOUND)
+	_, err = db.FeedGeneration(ctx, other.ID+100)
+	wantCode(t, err, kakehashi.ENOTFOUND)
+	ev, err := db.AuditEvents(ctx, kakehashi.AuditFilter{RecordType: "user", RecordID: u.ID})
+	if err != nil || len(ev) == 0 || ev[0].Action != "feed.rotate" {
+		t.Fatalf("rotation not audited: %v %v", ev, err)
+	}
+}
