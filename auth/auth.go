@@ -29,20 +29,6 @@ var DefaultParams = Params{Memory: 19 * 1024, Time: 2, Threads: 1}
 // ErrMismatch means a password does not match its hash.
 var ErrMismatch = errors.New("password does not match")
 
-// MinPasswordLength is the shortest password accepted.
-const MinPasswordLength = 10
-
-// CheckPassword says what is wrong with a new password, or returns "".
-func CheckPassword(pw string) string {
-	switch {
-	case len([]rune(pw)) < MinPasswordLength:
-		return fmt.Sprintf("must be at least %d characters", MinPasswordLength)
-	case len(pw) > 1024:
-		return "must be at most 1024 bytes"
-	}
-	return ""
-}
-
 // HashPassword returns the PHC-format argon2id hash of pw with a random salt.
 func HashPassword(pw string, p Params) (string, error) {
 	salt := make([]byte, 16)

@@ -37,8 +37,83 @@ func TestPasswordRoundTrip(t *testing.T) {
 }
 
 func TestCheckPassword(t *testing.T) {
-	if CheckPassword("short") == "" || CheckPassword("long enough pw") != "" || CheckPassword("パスワードは十文字以上") != "" {
-		t.Fatal("password rules wrong")
+	personal := []string{"alice.tanaka@hoshizora-motors.example", "Alice Tanaka"}
+	tests := []struct {
+		pw   string
+		want PasswordProblem
+	}{
+		{"short", PasswordTooShort},
+		{"パスワード", PasswordTooShort},
+		{strings.Repeat("x", 1025), PasswordTooLong},
+		{"aaaaaaaaaa", PasswordRepetitive},
+		{"ZZZZZZZZZZZZZZZZ", PasswordRepetitive},
+		{"1212121212", PasswordRepetitive},
+		{"abcabcabcabc", PasswordRepetitive},
+		{"aaaaabbbbb", PasswordRepetitive},
+		{"ああああああああああ", PasswordRepetitive},
+		{"1234567890", PasswordSequence},
+		{"0987654321", PasswordSequence},
+		{"abcdefghij", PasswordSequence},
+		{"qwertyuiop", PasswordSequence},
+		{"QWERTY123456", PasswordSequence},
+		{"1qaz2wsx3edc", PasswordSequence},
+		{"asdfghjkl;", PasswordSequence},
+		{"zyxwvutsrq", PasswordSequence},
+		{"abc123456789", PasswordSequence},
+		{"!@#$%^&*()", PasswordSequence},
+		{"１２３４５６７８９０", PasswordSequence}, // full-width digits
+		{"password123", PasswordCommon},
+		{"Password1!", PasswordCommon},
+		{"P@ssw0rd2024", PasswordCommon},
+		{"iloveyou12", PasswordCommon},
+		{"sunshine1234", PasswordCommon},
+		{"dragon1985!", PasswordCommon},
+		{"letmein!!!", PasswordCommon},
+		{"administrator", PasswordCommon},
+		{"passwordpassword", PasswordCommon},
+		{"correct horse battery staple", PasswordCommon},
+		{"welcome2kakehashi", PasswordPersonal},
+		{"kakehashi2026", PasswordPersonal},
+		{"Kakehashi-demo", PasswordPersonal},
+		{"alice.tanaka", PasswordPersonal},
+		{"tanaka123456", PasswordPersonal},
+		{"hoshizora-motors", PasswordPersonal},
+		{"AliceTanaka1", PasswordPersonal},
+		{"long enough pw", ""},
+		{"correct horse battery", ""},
+		{"password of target", ""},
+		{"a brand new password", ""},
+		{"Tr0ub4dor&3x", ""},
+		{"tsukiyo no kawa 42", ""},
+		{"パスワードは十文字以上", ""},
+		{"zq8#Lm2!vR", ""},
+		{"monkey dragon river", ""}, // several words are a passphrase
+	}
+	for _, tc := range tests {
+		if got := CheckPassword(tc.pw, personal...); got != tc.want {
+			t.Errorf("CheckPassword(%q) = %q, want %q", tc.pw, got, tc.want)
+		}
+	}
+	for _, p := range []PasswordProblem{PasswordTooShort, PasswordTooLong, PasswordCommon, PasswordRepetitive, PasswordSequence, PasswordPersonal} {
+		if m := p.Message(); m == "" || m == string(p) {
+			t.Errorf("%s has no message", p)
+		}
+	}
+	// Without personal details, a name is just letters.
+	if got := CheckPassword("alice-tanaka-7"); got != "" {
+		t.Errorf("CheckPassword without personal details = %q", got)
+	}
+}
+
+func TestCommonPasswordList(t *testing.T) {
+	list := commonPasswords()
+	if n := len(list.exact); n < 900 {
+		t.Errorf("the common password list has %d entries, want about a thousand", n)
+	}
+	for _, pw := range []string{"123456", "password", "qwerty", "iloveyou", "sakura", "doraemon", "trustno1"} {
+		if !list.exact[pw] {
+			t.Errorf("%q missing from the common password list", pw)
+		}
 	}
 }
 

@@ -19,7 +19,10 @@ import (
 var data embed.FS
 
 // Password is the password of every demo account. The demo is for trying
-// the platform out; never load it into a production database.
+// the platform out; never load it into a production database. The password
+// policy (auth.CheckPassword) would refuse it, being built on the site's
+// name: Load sets the accounts' hash directly, deliberately, so that the
+// password the README and the sign-in page publish keeps working.
 const Password = "kakehashi-demo"
 
 // Account is a demo user.

@@ -113,3 +113,51 @@ func TestFeedRotation(t *testing.T) {
 		t.Errorf("%d feed rotations audited, want 2", n)
 	}
 }
+
+// TestWeakPasswordsRefused: wherever the API sets a password, common,
+// repetitive, sequential and personal passwords are refused with 422 on
+// body.password, and nothing is stored.
+func TestWeakPasswordsRefused(t *testing.T) {
+	t.Parallel()
+	e := newSQLiteEnv(t)
+	users := `SELECT COUNT(*) FROM users`
+	before := e.count(users)
+	for _, tc := range []struct {
+		password, says string
+		newcomerOnly   bool // weak only for the new account
+	}{
+		{"aaaaaaaaaa", "repeats", false},
+		{"1234567890", "predictable sequence", false},
+		{"qwertyuiop", "predictable sequence", false},
+		{"password123", "too common", false},
+		{"P@ssw0rd2024", "too common", false},
+		{"newcomer2026", "your name, your e-mail address", true},
+		{"kakehashi2026", "the site's name", false},
+	} {
+		t.Run(tc.password, func(t *testing.T) {
+			e := e.with(t)
+			body := map[string]any{"email": "newcomer@example.com", "name": "Newcomer", "password": tc.password, "org_id": e.own.ID}
+			p := e.do("POST", "/users", body, e.as(admin)).wantProblem(t, http.StatusUnprocessableEntity, "body.password")
+			if len(p.Errors) != 1 || !strings.Contains(p.Errors[0].Message, tc.says) {
+				t.Errorf("refusal %+v does not say %q", p, tc.says)
+			}
+			if tc.newcomerOnly {
+				return
+			}
+			e.do("PATCH", fmt.Sprintf("/users/%d", e.target.ID), map[string]any{"password": tc.password}, e.as(admin)).
+				wantProblem(t, http.StatusUnprocessableEntity, "body.password")
+			a := e.actors[ownerMember]
+			e.do("PATCH", "/me", map[string]any{"password": tc.password, "current_password": a.password}, e.as(ownerMember)).
+				wantProblem(t, http.StatusUnprocessableEntity, "body.password")
+		})
+	}
+	if n := e.count(users); n != before {
+		t.Errorf("refused passwords created %d users", n-before)
+	}
+	// Nothing was changed: the old passwords still sign in, sessions live.
+	e.do("GET", "/me", nil, e.as(ownerMember)).want(t, http.StatusOK)
+	e.signIn(e.target.Email, "password of target")
+	// The account's own name counts, whatever the e-mail address.
+	e.do("PATCH", "/me", map[string]any{"password": "owner-member-9999", "current_password": e.actors[ownerMember].password}, e.as(ownerMember)).
+		wantProblem(t, http.StatusUnprocessableEntity, "body.password")
+}

@@ -173,7 +173,7 @@ func (s *Server) login(ctx context.Context, email, password string) (*loginOutpu
 type meUpdateInput struct {
 	Body struct {
 		Name            *string `json:"name,omitempty" maxLength:"200"`
-		Password        *string `json:"password,omitempty" maxLength:"1024" doc:"New password, at least 10 characters"`
+		Password        *string `json:"password,omitempty" maxLength:"1024" doc:"New password: at least 10 characters, not a common or predictable one, not built on your name or e-mail address"`
 		CurrentPassword string  `json:"current_password,omitempty" maxLength:"1024" doc:"Required to change the password"`
 	}
 }
@@ -217,8 +217,8 @@ func (s *Server) registerUsers(api huma.API) {
 			if auth.VerifyPassword(in.Body.CurrentPassword, u.PasswordHash) != nil {
 				return nil, s.apiError(ctx, invalidField("user", "current_password", "does not match your current password"))
 			}
-			if msg := auth.CheckPassword(*in.Body.Password); msg != "" {
-				return nil, s.apiError(ctx, invalidField("user", "password", msg))
+			if p := auth.CheckPassword(*in.Body.Password, next.Email, next.Name); p != "" {
+				return nil, s.apiError(ctx, invalidField("user", "password", p.Message()))
 			}
 			if next.PasswordHash, err = auth.HashPassword(*in.Body.Password, s.passwords); err != nil {
 				return nil, s.apiError(ctx, err)
@@ -405,7 +405,7 @@ type UserInput struct {
 	OrgRole      *kakehashi.OrgRole      `json:"org_role,omitempty" enum:"member,org_admin"`
 	PlatformRole *kakehashi.PlatformRole `json:"platform_role,omitempty" enum:"coordinator,admin,"`
 	Disabled     *bool                   `json:"disabled,omitempty"`
-	Password     *string                 `json:"password,omitempty" maxLength:"1024" doc:"At least 10 characters"`
+	Password     *string                 `json:"password,omitempty" maxLength:"1024" doc:"At least 10 characters, not a common or predictable one, not built on the account's name or e-mail address"`
 }
 
 func (s *Server) applyUserInput(u *kakehashi.User, in *UserInput) error {
@@ -419,8 +419,8 @@ func (s *Server) applyUserInput(u *kakehashi.User, in *UserInput) error {
 		u.OrgRole = ""
 	}
 	if in.Password != nil {
-		if msg := auth.CheckPassword(*in.Password); msg != "" {
-			return invalidField("user", "password", msg)
+		if p := auth.CheckPassword(*in.Password, u.Email, u.Name); p != "" {
+			return invalidField("user", "password", p.Message())
 		}
 		h, err := auth.HashPassword(*in.Password, s.passwords)
 		if err != nil {

@@ -360,6 +360,14 @@ func (h *Handler) adminUsers(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "admin_users", h.view(r, translate(langOf(r), "admin.users"), d))
 }
 
+// passwordMessage says in lang why a new password is refused.
+func passwordMessage(lang string, p auth.PasswordProblem) string {
+	if p == auth.PasswordTooShort {
+		return translate(lang, "password.too_short", auth.MinPasswordLength)
+	}
+	return translate(lang, "password."+string(p))
+}
+
 func (h *Handler) adminCreateUser(w http.ResponseWriter, r *http.Request) {
 	actor := h.requireStaff(w, r)
 	if actor == nil {
@@ -372,8 +380,8 @@ func (h *Handler) adminCreateUser(w http.ResponseWriter, r *http.Request) {
 		u.OrgID, u.OrgRole = id, kakehashi.OrgRole(f["org_role"])
 	}
 	errs := map[string]string{}
-	if msg := auth.CheckPassword(r.PostFormValue("password")); msg != "" {
-		errs["password"] = msg
+	if p := auth.CheckPassword(r.PostFormValue("password"), f["email"], f["name"]); p != "" {
+		errs["password"] = passwordMessage(langOf(r), p)
 	} else if hash, err := auth.HashPassword(r.PostFormValue("password"), auth.DefaultParams); err == nil {
 		u.PasswordHash = hash
 	}

@@ -81,3 +81,46 @@ func TestSignInPageLimit(t *testing.T) {
 		t.Fatalf("%d checked, %d refused: want at most 10 passwords checked and the rest refused", checked, refused)
 	}
 }
+
+// TestAdminFormRefusesWeakPasswords: the page that creates accounts refuses
+// a common password with a message in the reader's language, and creates
+// nothing.
+func TestAdminFormRefusesWeakPasswords(t *testing.T) {
+	base, db := startStack(t)
+	adm := browserless(t, base, "admin@kakehashi.example")
+	count := func() int {
+		var n int
+		if err := db.SQL().QueryRow(`SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := count()
+	for _, tc := range []struct{ lang, password, want string }{
+		{"en", "1234567890", "predictable sequence"},
+		{"ja", "1234567890", "1234567890、abcdef、qwerty のような並びは使えません"},
+		{"en", "aaaaaaaaaa", "repeats the same characters"},
+		{"ja", "password123", "よく使われるパスワード"},
+		{"en", "newcomer-2026", "your name, your e-mail address"},
+		{"ja", "kakehashi2026", "氏名・メールアドレス・サイト名"},
+	} {
+		form := url.Values{"email": {"newcomer@example.com"}, "name": {"Newcomer"}, "password": {tc.password}, "platform_role": {""}}
+		req, _ := http.NewRequest(http.MethodPost, base+"/admin/users", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept-Language", tc.lang)
+		resp, err := adm.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), tc.want) {
+			t.Errorf("%s %q: status %d, want 422 saying %q", tc.lang, tc.password, resp.StatusCode, tc.want)
+		}
+	}
+	if n := count(); n != before {
+		t.Errorf("refused passwords created %d accounts", n-before)
+	}
+	// The demo accounts keep their password, which the demo sets itself.
+	browserless(t, base, "rd@hoshizora-motors.example")
+}

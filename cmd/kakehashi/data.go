@@ -315,8 +315,8 @@ func (e *Env) userAdd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if msg := auth.CheckPassword(pw); msg != "" {
-		return fmt.Errorf("password %s", msg)
+	if p := auth.CheckPassword(pw, *email, *name); p != "" {
+		return fmt.Errorf("password %s", p.Message())
 	}
 	db, err := e.openDB(ctx, *dsn, sqlstore.Options{})
 	if err != nil {

@@ -78,14 +78,14 @@ var guideScenarios = map[string][]guideStep{
 	"sqlite": {
 		{block: "build", inRepo: true}, {block: "env-sqlite"}, {block: "load-env"}, {block: "unit", inRepo: true},
 		{block: "@start"}, {block: "check", check: wantOutput(`"ready":true`)},
-		{block: "admin", stdin: "correct horse battery staple\n"},
+		{block: "admin", stdin: "violet kettle under the stairs\n"},
 		{block: "import", check: searchable},
 		{block: "backup-sqlite", check: backupFiles("*.db")}, {block: "restore-sqlite"},
 	},
 	"postgres": {
 		{block: "build", inRepo: true}, {block: "pg-setup"}, {block: "env-postgres"}, {block: "load-env"}, {block: "unit", inRepo: true},
 		{block: "migrate"}, {block: "@start"}, {block: "check", check: wantOutput(`"ready":true`)},
-		{block: "admin", stdin: "correct horse battery staple\n"},
+		{block: "admin", stdin: "violet kettle under the stairs\n"},
 		{block: "import", check: searchable},
 		{block: "pg-connections", check: wantOutput("kakehashi/listen")},
 		{block: "@replica"}, {block: "replica-check", check: wantOutput("\n2\n")},

@@ -126,6 +126,9 @@ func TestUserAdd(t *testing.T) {
 		want  string
 	}{
 		{"short\n", []string{"--email", "b@example.org", "--name", "B"}, "at least 10"},
+		{"1234567890\n", []string{"--email", "b@example.org", "--name", "B"}, "predictable sequence"},
+		{"iloveyou123\n", []string{"--email", "b@example.org", "--name", "B"}, "too common"},
+		{"bertrand1999\n", []string{"--email", "bertrand@example.org", "--name", "Bertrand"}, "your name, your e-mail address"},
 		{"long enough pw\n", []string{"--email", "admin@example.org", "--name", "Again"}, "already registered"},
 		{"long enough pw\n", []string{"--email", "c@example.org", "--name", "C", "--role", "root"}, "platform_role"},
 		{"long enough pw\n", []string{"--email", "d@example.org", "--name", "D", "--org", "no-such-org"}, "not found"},
