@@ -110,6 +110,15 @@ func (h *Handler) SetIntroducer(create func(ctx context.Context, in *kakehashi.I
 	h.createIntroduction = create
 }
 
+// SetClock sets the clock the pages read "now" from: the same one the
+// store, the API and the background jobs are given, so that deadlines,
+// stalls and sessions agree across layers.
+func (h *Handler) SetClock(now func() time.Time) {
+	if now != nil {
+		h.now = now
+	}
+}
+
 // SetStallAfter sets the stall period, to agree with the API's and the
 // reminders' (serve --stall-days).
 func (h *Handler) SetStallAfter(d time.Duration) {
