@@ -108,7 +108,6 @@ func startStack(t testing.TB) (baseURL string, db *sqlstore.DB) {
 		t.Fatal(err)
 	}
 	pages.SetIntroducer(screen.CreateIntroduction)
-	pages.SetGate(screen.ApplyGate)
 	pages.SetScreener(screen.Screen)
 	pages.SetChecker(screen.Check)
 	srv := httptest.NewServer(api.Handler(pages))

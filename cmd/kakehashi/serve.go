@@ -157,7 +157,6 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	}
 	pages.SetStallAfter(stallAfter)
 	pages.SetIntroducer(screen.CreateIntroduction)
-	pages.SetGate(screen.ApplyGate)
 	pages.SetScreener(screen.Screen)
 	pages.SetChecker(screen.Check)
 	srv := &http.Server{
