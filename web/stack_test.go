@@ -113,7 +113,6 @@ func startStack(t testing.TB) (baseURL string, db *sqlstore.DB) {
 	}
 	pages.SetClock(clock)
 	pages.SetIntroducer(screen.CreateIntroduction)
-	pages.SetGate(screen.ApplyGate)
 	pages.SetScreener(screen.Screen)
 	pages.SetChecker(screen.Check)
 	srv := httptest.NewServer(api.Handler(pages))

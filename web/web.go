@@ -100,12 +100,11 @@ type Handler struct {
 	check func(ctx context.Context, name, country string, limit int) []screening.Hit
 	// createIntroduction records a new interest.
 	createIntroduction func(ctx context.Context, in *kakehashi.Introduction, actor *kakehashi.User) error
-	gate               func(ctx context.Context, in *kakehashi.Introduction) error
 }
 
-// SetIntroducer routes new interests through create, which applies the
-// export-control gate (compliance.Service.CreateIntroduction); without it
-// the store records them directly.
+// SetIntroducer routes new interests through create
+// (compliance.Service.CreateIntroduction); without it the store records
+// them directly. Either way the store applies the export-control gate.
 func (h *Handler) SetIntroducer(create func(ctx context.Context, in *kakehashi.Introduction, actor *kakehashi.User) error) {
 	h.createIntroduction = create
 }

@@ -159,7 +159,6 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	pages.SetClock(now)
 	pages.SetStallAfter(stallAfter)
 	pages.SetIntroducer(screen.CreateIntroduction)
-	pages.SetGate(screen.ApplyGate)
 	pages.SetScreener(screen.Screen)
 	pages.SetChecker(screen.Check)
 	srv := &http.Server{
