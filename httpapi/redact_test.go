@@ -1,0 +1,183 @@
+package httpapi_test
+
+// Confidential owners stay hidden from the requester's side of an
+// introduction until they accept, in everything the API and the outbox
+// send that side: the introduction, its history, its thread, the inbox,
+// the e-mails and the webhook payloads.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/httpapi"
+	"github.com/kakehashi/kakehashi/notify"
+)
+
+func TestConfidentialOwnerHiddenFromRequesterSide(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			testConfidentialOwnerHidden(t, newEnv(t, b.dsn, httpapi.Config{}))
+		})
+	}
+}
+
+func testConfidentialOwnerHidden(t *testing.T, e *testEnv) {
+	ctx := context.Background()
+	requester := session(e.signIn(e.third.Email, "password of third"))
+	owner := e.actors[ownerMember]
+	// A coordinator who belongs to the owner organization would name it too.
+	ownCoord := e.user("own-coordinator", e.own.ID, kakehashi.RoleMember, kakehashi.PlatformCoordinator, "")
+	hook := &notify.Webhook{OrgID: e.third.OrgID, URL: "https://hooks.example.com/third", Events: notify.Events}
+	if err := e.db.CreateWebhook(ctx, hook, system); err != nil {
+		t.Fatal(err)
+	}
+
+	in := e.intro(kakehashi.VisibilityConfidential)
+	if err := e.db.AssignCoordinator(ctx, in.ID, ownCoord.ID, system); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/introductions/%d", in.ID)
+	e.do("POST", path+"/messages", map[string]any{"body": "Thank you for your interest."}, e.as(ownerMember)).want(t, 201)
+	e.do("POST", path+"/messages", map[string]any{"body": "When can we talk?"}, requester).want(t, 201)
+	e.do("POST", path+"/transitions", map[string]any{"to": "closed", "outcome": "declined", "reason": "not_a_fit"}, e.as(ownerMember)).want(t, 200)
+
+	// What the requester reads through the API.
+	leaks := func(what string, v any) {
+		t.Helper()
+		b, _ := json.Marshal(v)
+		s := string(b)
+		for _, id := range []int64{owner.user.ID, ownCoord.ID} {
+			for _, key := range []string{"actor_id", "author_id", "coordinator_id"} {
+				if strings.Contains(s, fmt.Sprintf(`"%s":%d`, key, id)) {
+					t.Errorf("%s names user %d of the hidden owner as %s: %s", what, id, key, s)
+				}
+			}
+		}
+		if strings.Contains(s, fmt.Sprintf(`"owner_org_id":%d`, e.own.ID)) {
+			t.Errorf("%s names the hidden owner organization: %s", what, s)
+		}
+	}
+	got := e.do("GET", path, nil, requester).want(t, 200).obj(t)
+	if got["owner_hidden"] != true {
+		t.Fatalf("declined confidential introduction as the requester sees it: %v", got)
+	}
+	leaks("the introduction", got)
+	var list struct{ Items []map[string]any }
+	e.do("GET", "/introductions", nil, requester).want(t, 200).decode(t, &list)
+	leaks("the list of introductions", list.Items)
+
+	var events []map[string]any
+	e.do("GET", path+"/events", nil, requester).want(t, 200).decode(t, &events)
+	leaks("the history", events)
+	if len(events) != 2 || events[0]["actor_id"] != float64(e.third.ID) || events[1]["actor_hidden"] != true {
+		t.Errorf("history as the requester sees it: %v; want their own interest named and the decline's actor hidden", events)
+	}
+	var msgs []map[string]any
+	e.do("GET", path+"/messages", nil, requester).want(t, 200).decode(t, &msgs)
+	leaks("the thread", msgs)
+	if len(msgs) != 2 || msgs[0]["author_hidden"] != true || msgs[1]["author_id"] != float64(e.third.ID) {
+		t.Errorf("thread as the requester sees it: %v; want the owner's message anonymous and their own named", msgs)
+	}
+
+	// The owner's side and staff see everyone. (Each decode starts afresh:
+	// decoding into a map left from before keeps its keys.)
+	events, msgs = nil, nil
+	e.do("GET", path+"/events", nil, e.as(ownerMember)).want(t, 200).decode(t, &events)
+	if len(events) != 2 || events[1]["actor_id"] != float64(owner.user.ID) || events[1]["actor_hidden"] != nil {
+		t.Errorf("history as the owner sees it: %v", events)
+	}
+	msgs = nil
+	e.do("GET", path+"/messages", nil, e.as(coordinator)).want(t, 200).decode(t, &msgs)
+	if len(msgs) != 2 || msgs[0]["author_id"] != float64(owner.user.ID) {
+		t.Errorf("thread as a coordinator sees it: %v", msgs)
+	}
+	if got := e.do("GET", path, nil, e.as(ownerMember)).want(t, 200).obj(t); id(got, "coordinator_id") != ownCoord.ID {
+		t.Errorf("the owner does not see its coordinator: %v", got)
+	}
+
+	// The requester's inbox and e-mails name neither the owner nor its people.
+	var inbox []kakehashi.Notification
+	e.do("GET", "/me/notifications", nil, requester).want(t, 200).decode(t, &inbox)
+	if len(inbox) == 0 {
+		t.Fatal("the requester heard nothing")
+	}
+	mails := e.outbox(`SELECT subject || ' ' || body || ' ' || link FROM outbox WHERE channel = 'email' AND recipient = $1`, e.third.Email)
+	if len(mails) == 0 {
+		t.Fatal("no e-mail to the requester")
+	}
+	for _, n := range inbox {
+		mails = append(mails, n.Subject+" "+n.Link)
+	}
+	for _, m := range mails {
+		for _, name := range []string{e.own.Name, e.own.LocalName, owner.user.Name, ownCoord.Name} {
+			if strings.Contains(m, name) {
+				t.Errorf("notification to the requester names %q: %s", name, m)
+			}
+		}
+	}
+
+	// The webhook payloads sent to the requester's organization.
+	payloads := e.outbox(`SELECT payload FROM outbox WHERE channel = 'webhook' AND webhook_id = $1`, hook.ID)
+	if len(payloads) != 4 { // created, two messages, declined
+		t.Fatalf("%d webhook payloads for the requester's organization, want 4: %v", len(payloads), payloads)
+	}
+	hidden := 0
+	for _, p := range payloads {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(p), &m); err != nil {
+			t.Fatal(err)
+		}
+		leaks("a webhook payload", m)
+		if msg, ok := m["message"].(map[string]any); ok && msg["author_hidden"] == true {
+			hidden++
+		}
+		if tr, ok := m["transition"].(map[string]any); ok && tr["actor_hidden"] == true {
+			hidden++
+		}
+	}
+	if hidden != 2 {
+		t.Errorf("%d webhook payloads mark the owner's person hidden, want 2 (its message and its decline): %v", hidden, payloads)
+	}
+
+	// Once an owner accepts, its side is named to the requester.
+	in2 := e.intro(kakehashi.VisibilityConfidential)
+	path2 := fmt.Sprintf("/introductions/%d", in2.ID)
+	e.do("POST", path2+"/transitions", map[string]any{"to": "introduced"}, e.as(ownerMember)).want(t, 200)
+	e.do("POST", path2+"/messages", map[string]any{"body": "Welcome."}, e.as(ownerMember)).want(t, 201)
+	events, msgs = nil, nil
+	e.do("GET", path2+"/events", nil, requester).want(t, 200).decode(t, &events)
+	if len(events) != 2 || events[1]["actor_id"] != float64(owner.user.ID) {
+		t.Errorf("history after acceptance: %v; want the owner's person named", events)
+	}
+	e.do("GET", path2+"/messages", nil, requester).want(t, 200).decode(t, &msgs)
+	if len(msgs) != 1 || msgs[0]["author_id"] != float64(owner.user.ID) {
+		t.Errorf("thread after acceptance: %v; want the owner's person named", msgs)
+	}
+}
+
+// outbox returns the single text column of each row query selects.
+func (e *testEnv) outbox(query string, args ...any) []string {
+	e.t.Helper()
+	rows, err := e.db.SQL().QueryContext(context.Background(), query, args...)
+	if err != nil {
+		e.t.Fatalf("%s: %v", query, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
