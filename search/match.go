@@ -192,10 +192,9 @@ func (e *Engine) MatchListing(ctx context.Context, l *kakehashi.Listing, viewer 
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
-	q := kakehashi.Redact(viewer, l)
+	q := queryAs(viewer, l)
 	if q == nil {
-		// An unsaved draft of the viewer's own: they see it whole.
-		q = l
+		return nil, kakehashi.Errorf(kakehashi.ENOTFOUND, "listing %d not found", l.ID)
 	}
 	f := opt.Filter
 	f.Side = kakehashi.SideSeed
@@ -396,11 +395,31 @@ type Ranked struct {
 	Score float64
 }
 
+// queryAs is listing l as viewer may use it as a query: what
+// kakehashi.Redact leaves them, so that a ranking never depends on a body
+// they may not read. An unsaved listing (no id) is the viewer's own text
+// and is used whole; a stored one they may not see gives nil.
+func queryAs(viewer *kakehashi.User, l *kakehashi.Listing) *kakehashi.Listing {
+	if q := kakehashi.Redact(viewer, l); q != nil {
+		return q
+	}
+	if l.ID == 0 {
+		return l
+	}
+	return nil
+}
+
 // RankListing ranks, for a listing used as a query (which need not be
 // stored), the k best listings that pass the filter, by text relevance only
 // and without explanations: the hot path of Match, for benchmarks and batch
-// jobs.
+// jobs. Like Match it uses the listing as viewer may see it: a saved alert
+// ranks with what the alert's owner may read, and a stored listing the
+// viewer may not see ranks nothing.
 func (e *Engine) RankListing(l *kakehashi.Listing, k int, f Filter, viewer *kakehashi.User) []Ranked {
+	l = queryAs(viewer, l)
+	if l == nil {
+		return nil
+	}
 	wts := e.listingQuery(l, f.Monolingual)
 	e.mu.RLock()
 	defer e.mu.RUnlock()
