@@ -181,3 +181,54 @@ func (e *testEnv) outbox(query string, args ...any) []string {
 	}
 	return out
 }
+
+// TestEventParticipantsShowOnlyListingsTheViewerMaySee: a registration names
+// its organization, so the listings it links are shown only when the viewer
+// may see them with their owner: never a draft, nor a confidential listing
+// of an owner hidden from the viewer — in the participant list and in the
+// meeting suggestions, whose scores count only those listings.
+func TestEventParticipantsShowOnlyListingsTheViewerMaySee(t *testing.T) {
+	e := newSQLiteEnv(t)
+	ev := e.do("POST", "/events", eventJSON, e.as(ownerMember)).want(t, s201).obj(t)
+	evID := id(ev, "id")
+	pub := e.listing(e.own.ID, kakehashi.VisibilityPublic, kakehashi.StatusOpen)
+	conf := e.listing(e.own.ID, kakehashi.VisibilityConfidential, kakehashi.StatusOpen)
+	draft := e.listing(e.own.ID, kakehashi.VisibilityPublic, kakehashi.StatusDraft)
+	mine := e.listing(e.other.ID, kakehashi.VisibilityPublic, kakehashi.StatusOpen, func(l *kakehashi.Listing) { l.Side, l.Kind = kakehashi.SideNeed, kakehashi.KindChallenge })
+	e.index()
+	owner := session(e.signIn(e.target.Email, "password of target"))
+	p := id(e.do("POST", fmt.Sprintf("/events/%d/participants", evID), map[string]any{"profile": "Batteries",
+		"listing_ids": []int64{pub.ID, conf.ID, draft.ID}}, owner).want(t, s201).obj(t), "id")
+	e.do("POST", fmt.Sprintf("/events/%d/participants", evID), map[string]any{"profile": "Cells", "listing_ids": []int64{mine.ID}},
+		e.as(otherMember)).want(t, s201)
+
+	listed := func(cr cred) []int64 {
+		t.Helper()
+		var ps []httpapi.ParticipantView
+		e.do("GET", fmt.Sprintf("/events/%d/participants", evID), nil, cr).want(t, s200).decode(t, &ps)
+		for _, v := range ps {
+			if v.ID == p {
+				return v.ListingIDs
+			}
+		}
+		t.Fatalf("participant %d not listed: %+v", p, ps)
+		return nil
+	}
+	if got := listed(e.as(otherMember)); fmt.Sprint(got) != fmt.Sprint([]int64{pub.ID}) {
+		t.Errorf("an outsider sees the participant's listings %v, want only the public one %d", got, pub.ID)
+	}
+	for _, cr := range []cred{owner, e.as(coordinator)} {
+		if got := listed(cr); fmt.Sprint(got) != fmt.Sprint([]int64{pub.ID, conf.ID, draft.ID}) {
+			t.Errorf("the participant's own side or staff sees %v, want all three", got)
+		}
+	}
+
+	var sg []httpapi.Suggestion
+	e.do("GET", fmt.Sprintf("/events/%d/suggestions", evID), nil, e.as(otherMember)).want(t, s200).decode(t, &sg)
+	if len(sg) != 1 || sg[0].Participant.ID != p {
+		t.Fatalf("suggestions %+v, want the one other participant", sg)
+	}
+	if fmt.Sprint(sg[0].Listings) != fmt.Sprint([]int64{pub.ID}) || fmt.Sprint(sg[0].Participant.ListingIDs) != fmt.Sprint([]int64{pub.ID}) {
+		t.Errorf("the outsider's suggestion shows listings %v (participant %v), want only %d", sg[0].Listings, sg[0].Participant.ListingIDs, pub.ID)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kakehashi/kakehashi"
 )
@@ -64,5 +65,68 @@ func TestIntroductionPageHidesTheOwnersPeople(t *testing.T) {
 	}
 	if _, body := newSession(t, base, hoshizoraEmail).get(page); !strings.Contains(body, coord.Name) || !strings.Contains(body, owner.Name) {
 		t.Errorf("the owner's page does not name its coordinator %q and its member %q", coord.Name, owner.Name)
+	}
+}
+
+// TestEventSuggestionsRankOnlyWhatTheVisitorMaySee: the event page ranks
+// the other participants by their linked listings the visitor may see with
+// their owner. A participant whose only match is a confidential listing of
+// its own (its owner hidden from the visitor) must not lead.
+func TestEventSuggestionsRankOnlyWhatTheVisitorMaySee(t *testing.T) {
+	base, db := startStack(t)
+	ctx := context.Background()
+	user := func(email string) *kakehashi.User {
+		u, err := db.UserByEmail(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	visitor, hidden, open := user(tloEmail), user(cambridgeEmail), user(hoshizoraEmail)
+	ev := &kakehashi.Event{OrgID: visitor.OrgID, Name: "Quasar brokerage", Status: kakehashi.EventOpen, Venue: "Osaka", TimeZone: "Asia/Tokyo",
+		StartDate: "2027-02-03", EndDate: "2027-02-03", DayStart: "09:00", DayEnd: "11:00", MeetingMinutes: 30, Tables: 2}
+	if err := db.CreateEvent(ctx, ev, system); err != nil {
+		t.Fatal(err)
+	}
+	add := func(u *kakehashi.User, side kakehashi.Side, vis kakehashi.Visibility, title, summary string) int64 {
+		l := &kakehashi.Listing{OrgID: u.OrgID, Side: side, Kind: kakehashi.KindTechnology, Language: "en", Title: title, Summary: summary,
+			TRL: 4, IP: kakehashi.IP{Status: kakehashi.IPNone}, Visibility: vis, Status: kakehashi.StatusOpen}
+		if side == kakehashi.SideNeed {
+			l.Kind = kakehashi.KindChallenge
+		}
+		if err := db.CreateListing(ctx, l, system); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Register(ctx, &kakehashi.Participant{EventID: ev.ID, ListingIDs: []int64{l.ID}}, u); err != nil {
+			t.Fatal(err)
+		}
+		return l.ID
+	}
+	add(visitor, kakehashi.SideNeed, kakehashi.VisibilityPublic, "Quasar widget calibration", "Calibrating quasar widgets with xylophone zeppelins.")
+	add(hidden, kakehashi.SideSeed, kakehashi.VisibilityConfidential, "Quasar widget calibration", "Calibrating quasar widgets with xylophone zeppelins.")
+	add(open, kakehashi.SideSeed, kakehashi.VisibilityPublic, "Zeppelin hangars", "Hangars for zeppelins.")
+
+	s := newSession(t, base, tloEmail)
+	// The engine follows the change feed: wait until it has the three.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, body := s.get("/api/v1/search?q=zeppelins")
+		if strings.Count(body, `"listing":`) >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the listings were not indexed in time: %.300s", body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_, body := s.get(fmt.Sprintf("/events/%d", ev.ID))
+	i := strings.Index(body, `class="suggestions"`)
+	if i < 0 {
+		t.Fatalf("no suggestions on the event page: %.500s", body)
+	}
+	list := body[i:]
+	list = list[:strings.Index(list, "</ol>")]
+	if a, b := strings.Index(list, open.Name), strings.Index(list, hidden.Name); a < 0 || b < 0 || a > b {
+		t.Errorf("suggestions %q: want %s (a public match) before %s (whose only match is confidential)", list, open.Name, hidden.Name)
 	}
 }
