@@ -6,6 +6,8 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -128,5 +130,54 @@ func TestEventSuggestionsRankOnlyWhatTheVisitorMaySee(t *testing.T) {
 	list = list[:strings.Index(list, "</ol>")]
 	if a, b := strings.Index(list, open.Name), strings.Index(list, hidden.Name); a < 0 || b < 0 || a > b {
 		t.Errorf("suggestions %q: want %s (a public match) before %s (whose only match is confidential)", list, open.Name, hidden.Name)
+	}
+}
+
+// TestHomeCountsOnlyWhatTheVisitorMaySee: the home page's counts of open
+// seeds and needs are those of the search the numbers link to, as the
+// visitor may see it: a members-only and a confidential seed count for a
+// signed-in member, not for an anonymous visitor.
+func TestHomeCountsOnlyWhatTheVisitorMaySee(t *testing.T) {
+	base, db := startStack(t)
+	ctx := context.Background()
+	anon, member := newSession(t, base, ""), newSession(t, base, engineerEmail)
+	seeds := func(s *session) int {
+		t.Helper()
+		_, body := s.get("/")
+		m := regexp.MustCompile(`href="/search\?side=seed&amp;open=1"><span class="stat-num">([0-9,]+)<`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no count of open seeds on the home page: %.500s", body)
+		}
+		n, err := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	anonBefore, memberBefore := seeds(anon), seeds(member)
+	if anonBefore > memberBefore {
+		t.Fatalf("an anonymous visitor counts %d open seeds, a member %d", anonBefore, memberBefore)
+	}
+	o, err := db.OrganizationByExternalID(ctx, "demo:org:kansai-tech-univ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, vis := range []kakehashi.Visibility{kakehashi.VisibilityMembers, kakehashi.VisibilityConfidential} {
+		l := &kakehashi.Listing{OrgID: o.ID, Side: kakehashi.SideSeed, Kind: kakehashi.KindTechnology, Language: "en", Title: "Counted " + string(vis),
+			Summary: "A seed to count.", TRL: 4, IP: kakehashi.IP{Status: kakehashi.IPNone}, Visibility: vis, Status: kakehashi.StatusOpen}
+		if err := db.CreateListing(ctx, l, system); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The engine follows the change feed: wait until the member counts both.
+	deadline := time.Now().Add(10 * time.Second)
+	for seeds(member) != memberBefore+2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("a member counts %d open seeds, want %d", seeds(member), memberBefore+2)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := seeds(anon); n != anonBefore {
+		t.Errorf("an anonymous visitor counts %d open seeds after a members-only and a confidential one were published, want %d", n, anonBefore)
 	}
 }
