@@ -232,3 +232,63 @@ func TestEventParticipantsShowOnlyListingsTheViewerMaySee(t *testing.T) {
 		t.Errorf("the outsider's suggestion shows listings %v (participant %v), want only %d", sg[0].Listings, sg[0].Participant.ListingIDs, pub.ID)
 	}
 }
+
+// TestExternalIDsArePerOrganization: an external id names a listing within
+// its organization. Another organization's confidential or draft listing
+// with the same external id is no conflict (a 409 there told that it
+// exists); a clash inside one's own organization is a 409 that names the
+// field in words and never echoes the database's text.
+func TestExternalIDsArePerOrganization(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, b.dsn, httpapi.Config{})
+			driverText := func(r *response) {
+				t.Helper()
+				for _, s := range []string{"UNIQUE", "constraint", "listings.", "duplicate key", "_key", "SQLSTATE", "external_id_"} {
+					if strings.Contains(string(r.body), s) {
+						t.Errorf("the problem echoes the database's text %q: %s", s, r.body)
+					}
+				}
+			}
+			conf := e.listing(e.own.ID, kakehashi.VisibilityConfidential, kakehashi.StatusOpen)
+			draft := e.listing(e.own.ID, kakehashi.VisibilityPublic, kakehashi.StatusDraft)
+			for _, l := range []*kakehashi.Listing{conf, draft} {
+				body := validListing("Same external id as a hidden listing")
+				body["external_id"] = l.ExternalID
+				r := e.do("POST", "/listings", body, e.as(otherMember))
+				r.want(t, s201)
+				if got := r.obj(t); got["external_id"] != l.ExternalID || id(got, "org_id") != e.other.ID {
+					t.Errorf("created %v, want the other organization's listing with external id %q", got, l.ExternalID)
+				}
+			}
+
+			body := validListing("Same external id inside the organization")
+			body["external_id"] = conf.ExternalID
+			r := e.do("POST", "/listings", body, e.as(ownerMember))
+			p := r.wantProblem(t, 409, "body.external_id")
+			driverText(r)
+			for _, d := range p.Errors {
+				if d.Location == "body.external_id" && !strings.Contains(d.Message, "already") {
+					t.Errorf("the conflict does not say what is wrong with external_id: %q", d.Message)
+				}
+			}
+
+			// A change to another listing's external id is refused the same
+			// way, and changes nothing.
+			other := e.listing(e.own.ID, kakehashi.VisibilityPublic, kakehashi.StatusOpen)
+			r = e.do("PATCH", fmt.Sprintf("/listings/%d", other.ID), map[string]any{"external_id": draft.ExternalID, "title": "Renamed"}, e.as(ownerMember))
+			r.wantProblem(t, 409, "body.external_id")
+			driverText(r)
+			if got := e.do("GET", fmt.Sprintf("/listings/%d", other.ID), nil, e.as(ownerMember)).want(t, s200).obj(t); got["title"] != other.Title ||
+				got["external_id"] != other.ExternalID {
+				t.Errorf("a refused change was stored: %v", got)
+			}
+
+			// A duplicate of another kind of record says its own field.
+			r = e.do("POST", "/users", map[string]any{"email": e.target.Email, "name": "Twin", "password": "long enough pw", "org_id": e.own.ID}, e.as(admin))
+			r.wantProblem(t, 409, "body.email")
+			driverText(r)
+		})
+	}
+}
