@@ -79,7 +79,8 @@ var internalUniques = []string{
 	"kpi_rollup(country, region, kind, field, month)",
 	"kpi_org_listings(org_id, month, side, status, visibility)",
 	"fair_views(event_id, listing_id, day, visitor_hash)",
-	"listings(external_id_unscoped)", // always NULL since migration 11
+	"listings(external_id_unscoped)", // always NULL since migration 170
+	"sign_in_attempts(bucket)",       // the sign-in limiter's counters
 }
 
 // sqliteUnique reads the columns out of SQLite's "UNIQUE constraint

@@ -121,7 +121,7 @@ func uniqueKeys(t *testing.T, q *sql.DB, pg bool) []string {
 	return out
 }
 
-// TestListingExternalIDsMoveToTheirOrganization: migration 11 keeps every
+// TestListingExternalIDsMoveToTheirOrganization: migration 170 keeps every
 // listing's external id, now unique per organization, and leaves the old,
 // global column empty.
 func TestListingExternalIDsMoveToTheirOrganization(t *testing.T) {
@@ -132,7 +132,7 @@ func TestListingExternalIDsMoveToTheirOrganization(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		if err := db.MigrateTo(ctx, 10); err != nil {
+		if err := db.MigrateTo(ctx, 169); err != nil {
 			t.Fatal(err)
 		}
 		sys := kakehashi.SystemActor("test")

@@ -5,6 +5,7 @@
 -- (org_id, external_id). The old column, unique across organizations, stays
 -- behind always empty (several NULLs never clash): SQLite cannot drop a
 -- UNIQUE column without rebuilding the table, which other tables reference.
+-- The number of this migration is reserved for the redaction branch.
 
 ALTER TABLE listings RENAME COLUMN external_id TO external_id_unscoped;
 ALTER TABLE listings ADD COLUMN external_id TEXT;
