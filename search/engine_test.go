@@ -198,7 +198,7 @@ func TestOpenFilterAndDeadline(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	l := f.byTitle["AI triage of chest radiographs"]
-	past := time.Now().Add(-48 * time.Hour)
+	past := f.db.Now().Add(-48 * time.Hour)
 	l.Deadline = &past
 	if err := f.db.UpdateListing(ctx, l, system); err != nil {
 		t.Fatal(err)
