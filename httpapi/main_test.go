@@ -20,6 +20,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
@@ -90,6 +91,8 @@ type testEnv struct {
 	actors map[actorID]*actor
 	seq    *atomic.Int64
 	engine *search.Engine
+	// changes, once trackChanges installed it, logs every row written.
+	changes *changeLog
 }
 
 // with returns a copy of e whose helpers report to t, for use in subtests.
@@ -111,7 +114,14 @@ func newEnv(t *testing.T, newDSN storetest.NewDSN, cfg httpapi.Config) *testEnv 
 		cfg.Passwords = fastPasswords
 	}
 	db := storetest.Open(t, newDSN)
-	engine := search.New(sharedAnalyzer(t), db, search.Options{})
+	// One clock for the store, the engine and the API: the test's own if it
+	// gives one, else the store's; read through db.Now, so that a test that
+	// later moves the store's clock moves every layer with it.
+	if cfg.Now != nil {
+		db.Now = cfg.Now
+	}
+	cfg.Now = func() time.Time { return db.Now() }
+	engine := search.New(sharedAnalyzer(t), db, search.Options{Now: cfg.Now})
 	if err := engine.Build(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -264,9 +274,13 @@ func (e *testEnv) as(a actorID) cred {
 }
 
 type response struct {
-	status int
-	header http.Header
-	body   []byte
+	method, path string
+	status       int
+	header       http.Header
+	body         []byte
+	// mark is the position of the change log when the request was sent
+	// (0 when the env does not track changes).
+	mark int64
 }
 
 // do calls the API at /api/v1+path. body is sent as is when it is a string
@@ -305,6 +319,10 @@ func (e *testEnv) request(method, path string, body any, creds ...cred) *respons
 			c(req)
 		}
 	}
+	var mark int64
+	if e.changes != nil {
+		mark = e.changes.mark(e.t)
+	}
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", method, path, err)
@@ -314,7 +332,7 @@ func (e *testEnv) request(method, path string, body any, creds ...cred) *respons
 	if err != nil {
 		e.t.Fatalf("%s %s: read body: %v", method, path, err)
 	}
-	return &response{status: resp.StatusCode, header: resp.Header, body: b}
+	return &response{method: method, path: path, status: resp.StatusCode, header: resp.Header, body: b, mark: mark}
 }
 
 // want fails the test unless r has the given status.

@@ -22,14 +22,14 @@ import (
 // with lex (nil: monolingual).
 func xlingEnv(t *testing.T, e *testEnv, lex *lexicon.Lexicon) *testEnv {
 	t.Helper()
-	engine := search.New(sharedAnalyzer(t), e.db, search.Options{Lexicon: lex})
+	engine := search.New(sharedAnalyzer(t), e.db, search.Options{Lexicon: lex, Now: e.db.Now})
 	if err := engine.Build(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := engine.CatchUp(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	api := httpapi.New(e.db, slog.New(slog.DiscardHandler), metrics.NewRegistry(), httpapi.Config{Passwords: fastPasswords, Search: engine,
+	api := httpapi.New(e.db, slog.New(slog.DiscardHandler), metrics.NewRegistry(), httpapi.Config{Now: e.db.Now, Passwords: fastPasswords, Search: engine,
 		ReadyDetails: []httpapi.ReadyDetail{{Name: "languages", Info: engine.Languages}}})
 	srv := httptest.NewServer(api.Handler(nil))
 	t.Cleanup(srv.Close)

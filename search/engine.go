@@ -63,6 +63,7 @@ type Engine struct {
 	glossCount atomic.Int64
 	src        Source
 	log        *slog.Logger
+	now        func() time.Time // the shared clock (Options.Now)
 	params     Params
 
 	mu sync.RWMutex
@@ -91,6 +92,10 @@ type Options struct {
 	// Lexicon translates queries between Japanese and English; without it
 	// the engine matches monolingually.
 	Lexicon *lexicon.Lexicon
+	// Now is the clock that decides which listings are past their deadline
+	// when a query gives no time of its own (default time.Now); the server
+	// passes the one clock every layer shares.
+	Now func() time.Time
 }
 
 // New returns an empty engine reading from src.
@@ -101,7 +106,10 @@ func New(an *textproc.Analyzer, src Source, opt Options) *Engine {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{an: an, lex: opt.Lexicon, src: src, log: opt.Logger, params: opt.Params, orgs: map[int64]*kakehashi.Organization{}}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	e := &Engine{an: an, lex: opt.Lexicon, src: src, log: opt.Logger, now: opt.Now, params: opt.Params, orgs: map[int64]*kakehashi.Organization{}}
 	e.reset([numFields]float64{})
 	return e
 }

@@ -302,7 +302,7 @@ func (e *Engine) SearchIDs(ctx context.Context, q Query) ([]Ranked, error) {
 		return nil, err
 	}
 	if q.Now.IsZero() {
-		q.Now = time.Now()
+		q.Now = e.now()
 	}
 	wts := e.queryTerms(q.Text, q.Filter.Monolingual)
 	e.mu.RLock()
@@ -326,7 +326,7 @@ func (e *Engine) Search(ctx context.Context, q Query) (*Result, error) {
 		q.Limit = 20
 	}
 	if q.Now.IsZero() {
-		q.Now = time.Now()
+		q.Now = e.now()
 	}
 	wts := e.queryTerms(q.Text, q.Filter.Monolingual)
 	e.mu.RLock()

@@ -163,7 +163,12 @@ func (v *view) Span(e *kakehashi.Event, start, end time.Time) string {
 func (h *Handler) loadEvent(ctx context.Context, u *kakehashi.User, e *kakehashi.Event) (*eventData, error) {
 	d := &eventData{Event: e, Slots: e.Slots(), Organizer: u != nil && kakehashi.IsOrganizer(u, e), Errors: map[string]string{},
 		Form: map[string]string{}, Checked: map[int]bool{}}
-	ps, err := h.store.Participants(ctx, e.ID)
+	stored, err := h.store.Participants(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	// What the page shows and ranks of each registration, as the API does.
+	ps, err := httpapi.ShownParticipants(ctx, h.store, u, stored)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +180,7 @@ func (h *Handler) loadEvent(ctx context.Context, u *kakehashi.User, e *kakehashi
 	}
 	d.CanRegister = kakehashi.CanRegister(u, e) && d.Me == nil
 	if e.Online {
-		if d.Fair, err = h.fairListings(ctx, u, e, ps); err != nil {
+		if d.Fair, err = h.fairListings(ctx, u, e, stored); err != nil {
 			return nil, err
 		}
 	}
@@ -234,8 +239,8 @@ func (h *Handler) fairListings(ctx context.Context, u *kakehashi.User, e *kakeha
 			if err != nil {
 				return nil, err
 			}
-			if kakehashi.CanSeeListing(u, l) {
-				out = append(out, fairListing{Listing: l, Views: views[id]})
+			if shown := kakehashi.Redact(u, l); shown != nil {
+				out = append(out, fairListing{Listing: shown, Views: views[id]})
 			}
 		}
 	}
@@ -542,7 +547,7 @@ func (h *Handler) myAgenda(w http.ResponseWriter, r *http.Request) (*kakehashi.E
 		return nil, nil
 	}
 	ctx := r.Context()
-	ps, err1 := h.store.Participants(ctx, e.ID)
+	stored, err1 := h.store.Participants(ctx, e.ID)
 	rs, err2 := h.store.MeetingRequests(ctx, e.ID)
 	ms, err3 := h.store.Meetings(ctx, e.ID)
 	for _, err := range []error{err1, err2, err3} {
@@ -550,6 +555,11 @@ func (h *Handler) myAgenda(w http.ResponseWriter, r *http.Request) (*kakehashi.E
 			h.fail(w, r, err)
 			return nil, nil
 		}
+	}
+	ps, err := httpapi.ShownParticipants(ctx, h.store, u, stored)
+	if err != nil {
+		h.fail(w, r, err)
+		return nil, nil
 	}
 	for _, p := range ps {
 		if p.UserID == u.ID {
@@ -753,13 +763,6 @@ func (h *Handler) updateEvent(w http.ResponseWriter, r *http.Request) {
 
 // ---- An introduction from a held meeting -----------------------------------
 
-// SetGate applies the export-control gate (compliance.Service.ApplyGate)
-// to the introductions that held meetings open, as the API does; without
-// it they are recorded as they are.
-func (h *Handler) SetGate(apply func(ctx context.Context, in *kakehashi.Introduction) error) {
-	h.gate = apply
-}
-
 // introduceError says why a meeting opened no introduction, in the reader's
 // language.
 func introduceError(lang string, err error) string {
@@ -776,8 +779,8 @@ func introduceError(lang string, err error) string {
 }
 
 // eventIntroduce opens the introduction of a held meeting of the event:
-// the two participants and the organizers (the store checks), then applies
-// the gate and shows the introduction. A refusal (422 no listing, 409 not
+// the two participants and the organizers (the store checks, and applies
+// the export-control gate), and shows the introduction. A refusal (422 no listing, 409 not
 // held or already opened) shows inline, on the agenda or, for organizers
 // posting from the event page (back=event), on the event page.
 func (h *Handler) eventIntroduce(w http.ResponseWriter, r *http.Request) {
@@ -822,12 +825,6 @@ func (h *Handler) eventIntroduce(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, status, "event_agenda", h.view(r, translate(langOf(r), "events.agenda"),
 			&agendaData{Event: e, Items: items, Failed: id, Error: msg}))
 		return
-	}
-	if h.gate != nil {
-		if err := h.gate(ctx, in); err != nil {
-			h.fail(w, r, err)
-			return
-		}
 	}
 	http.Redirect(w, r, fmt.Sprintf("/introductions/%d", in.ID), http.StatusSeeOther)
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/internal/pgtest"
+	"github.com/kakehashi/kakehashi/internal/testclock"
+	"github.com/kakehashi/kakehashi/internal/testwait"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
@@ -37,7 +39,7 @@ type result struct {
 func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	e := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+	e := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }, Now: testclock.Now}
 	err := e.Run(context.Background(), args)
 	return result{out.String(), errb.String(), err}
 }
@@ -230,18 +232,16 @@ func TestSIGTERMDrains(t *testing.T) {
 	bin := buildBinary(t)
 	db := filepath.Join(t.TempDir(), "k.db")
 	cmd := exec.Command(bin, "serve", "--db", db, "--addr", "127.0.0.1:0")
-	var logs bytes.Buffer
+	// The process writes its logs while the test reads them.
+	var logs syncBuffer
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(logs.String(), "serving") {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("no start:\n%s", logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testwait.Until(30*time.Second, func() bool { return strings.Contains(logs.String(), "serving") }) {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("the server did not log \"serving\" within 30s:\n%s", logs.String())
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
@@ -293,16 +293,11 @@ func TestKillDuringImport(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			deadline := time.Now().Add(60 * time.Second)
-			for {
-				if _, l := count(); l >= 3*batch {
-					break
-				}
-				if time.Now().After(deadline) {
-					cmd.Process.Kill()
-					t.Fatal("import made no progress")
-				}
-				time.Sleep(5 * time.Millisecond)
+			if !testwait.Until(60*time.Second, func() bool { _, l := count(); return l >= 3*batch }) {
+				cmd.Process.Kill()
+				cmd.Wait()
+				o, l := count()
+				t.Fatalf("the import did not store %d listings within 60s: %d organizations and %d listings stored", 3*batch, o, l)
 			}
 			cmd.Process.Signal(syscall.SIGKILL)
 			cmd.Wait()
@@ -443,12 +438,12 @@ func TestIntroductionsCommand(t *testing.T) {
 	if err := store.CreateListing(ctx, l, sys); err != nil {
 		t.Fatal(err)
 	}
-	store.Now = func() time.Time { return time.Now().Add(-30 * 24 * time.Hour) }
+	store.Now = func() time.Time { return testclock.Now().Add(-30 * 24 * time.Hour) }
 	in := &kakehashi.Introduction{ListingID: l.ID, RequesterID: requester.ID, RequesterOrgID: other.ID, Message: "Hello"}
 	if err := store.CreateIntroduction(ctx, in, requester); err != nil {
 		t.Fatal(err)
 	}
-	store.Now = time.Now
+	store.Now = testclock.Now
 	r := runCLI(t, nil, "", "introductions", "--db", db, "--stalled")
 	if r.err != nil || !strings.Contains(r.stdout, "interest") || !strings.Contains(r.stdout, "yes") {
 		t.Fatalf("stalled queue: %v\n%s", r.err, r.stdout)
