@@ -22,6 +22,7 @@ import (
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/metrics"
+	"github.com/kakehashi/kakehashi/notify"
 )
 
 // Store is what the API needs from storage.
@@ -67,6 +68,8 @@ type Server struct {
 	search       Searcher
 	stallAfter   time.Duration
 	screening    Screening
+	// hookAddrs decides which addresses webhooks may point at.
+	hookAddrs notify.AddressPolicy
 }
 
 // ReadyCheck is one named readiness condition reported by /readyz.
@@ -103,6 +106,10 @@ type Config struct {
 	// Screening applies export control; without it interests are not gated
 	// and the screening checks answer 503.
 	Screening Screening
+	// WebhooksAllowLoopback lets webhooks point at loopback addresses, for
+	// tests and local setups (serve --webhooks-allow-loopback). By default
+	// only public addresses are accepted (notify.AddressPolicy).
+	WebhooksAllowLoopback bool
 }
 
 // New returns a Server over store.
@@ -120,6 +127,7 @@ func New(store Store, log *slog.Logger, reg *metrics.Registry, cfg Config) *Serv
 		search:       cfg.Search,
 		stallAfter:   cfg.StallAfter,
 		screening:    cfg.Screening,
+		hookAddrs:    notify.AddressPolicy{AllowLoopback: cfg.WebhooksAllowLoopback},
 	}
 	if s.stallAfter <= 0 {
 		s.stallAfter = DefaultStallAfter

@@ -101,6 +101,16 @@ type Handler struct {
 	// createIntroduction records a new interest.
 	createIntroduction func(ctx context.Context, in *kakehashi.Introduction, actor *kakehashi.User) error
 	gate               func(ctx context.Context, in *kakehashi.Introduction) error
+	// hookAddrs decides which addresses webhooks may point at.
+	hookAddrs notify.AddressPolicy
+}
+
+// SetWebhooksAllowLoopback lets webhooks point at loopback addresses, as
+// the API's Config.WebhooksAllowLoopback does (serve
+// --webhooks-allow-loopback); by default only public addresses are
+// accepted.
+func (h *Handler) SetWebhooksAllowLoopback(allow bool) {
+	h.hookAddrs = notify.AddressPolicy{AllowLoopback: allow}
 }
 
 // SetIntroducer routes new interests through create, which applies the

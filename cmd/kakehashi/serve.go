@@ -41,6 +41,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	smtpUser := fs.String("smtp-user", "", "SMTP user name (the password comes from KAKEHASHI_SMTP_PASSWORD)")
 	smtpFrom := fs.String("smtp-from", "Kakehashi <kakehashi@localhost>", "sender address of e-mail notifications")
 	baseURL := fs.String("base-url", "", "the site's public URL, for links in e-mails (default http://ADDR)")
+	hooksLoopback := fs.Bool("webhooks-allow-loopback", false, "let webhooks point at loopback addresses (127.0.0.1, ::1, localhost), for tests and a receiver on this machine; private and link-local addresses stay refused")
 	deliverEvery := fs.Duration("deliver-interval", 5*time.Second, "how often the outbox of e-mails and webhooks is delivered")
 	alertEvery := fs.Duration("alert-interval", 10*time.Minute, "how often saved alerts are checked for new matching seeds")
 	lexPath := fs.String("lexicon", lexicon.DefaultPath, "EDICT Japanese–English dictionary for cross-lingual matching, or none")
@@ -149,8 +150,9 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	}
 	go refreshScreening(ctx, screen, log, 30*time.Second)
 	api := httpapi.New(db, log, reg, httpapi.Config{SecureCookies: *secure, Search: engine, StallAfter: stallAfter, Screening: screen,
-		ReadyChecks:  []httpapi.ReadyCheck{{Name: "search", Check: engine.Ready}},
-		ReadyDetails: []httpapi.ReadyDetail{{Name: "languages", Info: engine.Languages}}})
+		ReadyChecks:           []httpapi.ReadyCheck{{Name: "search", Check: engine.Ready}},
+		ReadyDetails:          []httpapi.ReadyDetail{{Name: "languages", Info: engine.Languages}},
+		WebhooksAllowLoopback: *hooksLoopback})
 	pages, err := web.New(db, engine, api, log)
 	if err != nil {
 		return fmt.Errorf("web pages: %w", err)
@@ -160,6 +162,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	pages.SetGate(screen.ApplyGate)
 	pages.SetScreener(screen.Screen)
 	pages.SetChecker(screen.Check)
+	pages.SetWebhooksAllowLoopback(*hooksLoopback)
 	srv := &http.Server{
 		Handler:           api.Handler(pages),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -177,7 +180,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 		*baseURL = "http://" + ln.Addr().String()
 	}
 	deliverer := notify.New(db, notify.Config{SMTPAddr: *smtpAddr, SMTPUser: *smtpUser, SMTPPassword: e.Getenv("KAKEHASHI_SMTP_PASSWORD"),
-		From: *smtpFrom, BaseURL: *baseURL, Logger: log})
+		From: *smtpFrom, BaseURL: *baseURL, AllowLoopback: *hooksLoopback, Logger: log})
 	delivered := make(chan struct{})
 	dctx, stopDelivery := context.WithCancel(ctx)
 	defer func() { stopDelivery(); <-delivered }()
