@@ -25,6 +25,7 @@ import (
 func (e *Env) serve(ctx context.Context, args []string) error {
 	fs := e.flags("serve")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	metricsAddr := fs.String("metrics-addr", "", "address of a separate listener serving the Prometheus metrics at /metrics, e.g. 127.0.0.1:9090 (empty: no metrics listener)")
 	dsn := fs.String("db", "kakehashi.db", "SQLite file or postgres:// URL")
 	loadDemo := fs.Bool("demo", false, "load the demo dataset into an empty database")
 	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure (set when served over TLS)")
@@ -176,6 +177,27 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "db", redact(*dsn), "dialect", db.Dialect())
+	if *metricsAddr != "" {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		msrv := &http.Server{Handler: api.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 16 << 10}
+		log.Info("serving metrics", "addr", "http://"+mln.Addr().String()+"/metrics")
+		mdone := make(chan struct{})
+		go func() {
+			defer close(mdone)
+			if err := msrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics listener", "err", err)
+			}
+		}()
+		defer func() {
+			msrv.Close()
+			<-mdone
+		}()
+	}
 	if *baseURL == "" {
 		*baseURL = "http://" + ln.Addr().String()
 	}
