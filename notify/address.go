@@ -52,6 +52,7 @@ var refusedPrefixes = func() []netip.Prefix {
 		"240.0.0.0/4",     // reserved, and the broadcast address
 		"::/96",           // unspecified, loopback and IPv4-compatible
 		"100::/64",        // discard
+		"64:ff9b:1::/48",  // local-use NAT64 (RFC 8215): it may reach the private IPv4 network
 		"2001::/32",       // Teredo: the IPv4 end is hidden
 		"2001:db8::/32",   // documentation
 		"fec0::/10",       // deprecated site-local
