@@ -216,7 +216,7 @@ func TestWebhookPages(t *testing.T) {
 		t.Fatalf("claim the webhook call: %d messages, %v", len(msgs), err)
 	}
 	if err := db.RecordAttempt(ctx, msgs[0], notify.Attempt{At: db.Now(), Status: 503, Detail: "receiver answered 503",
-		NextAttemptAt: time.Now().Add(time.Minute)}); err != nil {
+		NextAttemptAt: db.Now().Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	resp, body = rd.get(hooks + "/" + hook)
