@@ -132,7 +132,7 @@ func TestAlertsRankWithWhatTheirOwnerMaySee(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := search.New(an, db, search.Options{})
+	engine := search.New(an, db, search.Options{Now: db.Now})
 	if err := engine.Build(ctx); err != nil {
 		t.Fatal(err)
 	}
