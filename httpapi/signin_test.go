@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -23,6 +24,12 @@ import (
 	"github.com/kakehashi/kakehashi/sqlstore/storetest"
 )
 
+// replicaConns bounds the connection pool of each server of a replica
+// test, as serve bounds it on PostgreSQL: sixty requests at once must queue
+// for connections rather than exhaust the test cluster's, which the other
+// tests running in parallel share.
+const replicaConns = 8
+
 // replica starts a second API server on the database at dsn, as another
 // replica of e would be, and returns its base URL.
 func (e *testEnv) replica(dsn string, cfg httpapi.Config) string {
@@ -31,6 +38,7 @@ func (e *testEnv) replica(dsn string, cfg httpapi.Config) string {
 		cfg.Passwords = fastPasswords
 	}
 	db := storetest.Open(e.t, func(*testing.T) string { return dsn })
+	db.SQL().SetMaxOpenConns(replicaConns)
 	srv := httptest.NewServer(httpapi.New(db, slog.New(slog.DiscardHandler), metrics.NewRegistry(), cfg).Handler(nil))
 	e.t.Cleanup(srv.Close)
 	return srv.URL
@@ -40,6 +48,7 @@ func (e *testEnv) replica(dsn string, cfg httpapi.Config) string {
 type attempt struct {
 	status     int
 	retryAfter string
+	body       string
 	err        error
 }
 
@@ -71,8 +80,9 @@ func signInAll(bases []string, n int, body func(i int) map[string]string, hdr fu
 				out[i].err = err
 				return
 			}
+			b, rerr := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			out[i] = attempt{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
+			out[i] = attempt{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), body: string(b), err: rerr}
 		}()
 	}
 	close(start)
@@ -90,6 +100,9 @@ func tally(t *testing.T, attempts []attempt) map[int]int {
 			t.Fatalf("attempt %d: %v", i, a.err)
 		}
 		got[a.status]++
+		if a.status >= 500 {
+			t.Errorf("attempt %d: status %d: %.300s", i, a.status, a.body)
+		}
 		if a.status == http.StatusTooManyRequests {
 			if secs, err := strconv.Atoi(a.retryAfter); err != nil || secs <= 0 || secs > 15*60+1 {
 				t.Errorf("attempt %d: 429 with Retry-After %q, want seconds within the 15-minute window", i, a.retryAfter)
@@ -110,6 +123,7 @@ func TestSignInLimitIsAtomic(t *testing.T) {
 			t.Parallel()
 			dsn := newDSN(t)
 			e := newEnv(t, func(*testing.T) string { return dsn }, httpapi.Config{})
+			e.db.SQL().SetMaxOpenConns(replicaConns)
 			bases := []string{e.srv.URL, e.replica(dsn, httpapi.Config{})}
 			a := e.actors[ownerMember]
 			got := tally(t, signInAll(bases, 60, func(i int) map[string]string {

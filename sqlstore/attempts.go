@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -10,26 +12,33 @@ import (
 
 var _ auth.Limiter = (*DB)(nil)
 
-// TakeAttempt counts one sign-in attempt by key in one statement, an upsert
-// that returns the new count, so that concurrent attempts on any replica
-// are counted one after the other and no more than max pass. A key's window
-// starts at its first attempt and ends window later; an attempt after that
-// starts a new one. The count stops at max+1, which marks a refusal.
+// TakeAttempt counts one sign-in attempt by key in one statement, an upsert,
+// so that concurrent attempts on any replica are counted one after the
+// other and no more than max pass. A key's window starts at its first
+// attempt and ends window later; an attempt after that starts a new one.
+// A refused attempt changes nothing: the count is of attempts allowed and
+// not given back, and it says whether the attempt was counted by leaving
+// the attempt's random mark in the row (taker) or not.
 func (db *DB) TakeAttempt(ctx context.Context, key string, max int, window time.Duration) (bool, time.Duration, error) {
 	now := db.now()
-	var n int
+	mark := make([]byte, 12)
+	rand.Read(mark) // never fails (crypto/rand panics instead)
+	mine := hex.EncodeToString(mark)
+	var taker string
 	var ends time.Time
-	err := db.db.QueryRowContext(ctx, `INSERT INTO sign_in_attempts (bucket, attempts, expires_at) VALUES ($1, 1, $2)
+	err := db.db.QueryRowContext(ctx, `INSERT INTO sign_in_attempts (bucket, attempts, expires_at, taker) VALUES ($1, 1, $2, $5)
 		ON CONFLICT (bucket) DO UPDATE SET
 			attempts = CASE WHEN sign_in_attempts.expires_at <= $3 THEN 1
-				WHEN sign_in_attempts.attempts > $4 THEN sign_in_attempts.attempts
-				ELSE sign_in_attempts.attempts + 1 END,
+				WHEN sign_in_attempts.attempts < $4 THEN sign_in_attempts.attempts + 1
+				ELSE sign_in_attempts.attempts END,
+			taker = CASE WHEN sign_in_attempts.expires_at <= $3 OR sign_in_attempts.attempts < $4 THEN excluded.taker
+				ELSE sign_in_attempts.taker END,
 			expires_at = CASE WHEN sign_in_attempts.expires_at <= $3 THEN excluded.expires_at ELSE sign_in_attempts.expires_at END
-		RETURNING attempts, expires_at`, key, now.Add(window), now, max).Scan(&n, &ends)
+		RETURNING taker, expires_at`, key, now.Add(window), now, max, mine).Scan(&taker, &ends)
 	if err != nil {
 		return false, 0, fmt.Errorf("count sign-in attempt: %w", err)
 	}
-	if n > max {
+	if taker != mine {
 		// Another replica's clock may run ahead of this one's: never ask
 		// to wait longer than a window.
 		return false, min(ends.Sub(now), window), nil

@@ -53,6 +53,13 @@ func testSignInAttemptsWindow(t *testing.T, newDSN NewDSN) {
 	take(t, db, "ip:b", true, 0)               // keys are independent
 	clock = t0.Add(30 * time.Second)
 	take(t, db, "ip:a", false, 30*time.Second) // refusals do not extend the window
+	// Refusals are not counted either: a refund after them frees a slot
+	// (as when a success gives back its attempt while others are refused).
+	if err := db.RefundAttempt(ctx, "ip:a"); err != nil {
+		t.Fatal(err)
+	}
+	take(t, db, "ip:a", true, 0)
+	take(t, db, "ip:a", false, 30*time.Second)
 	clock = t0.Add(time.Minute)
 	take(t, db, "ip:a", true, 0) // a new window
 	take(t, db, "ip:a", true, 0)
@@ -102,6 +109,35 @@ func testSignInAttemptsConcurrent(t *testing.T, newDSN NewDSN) {
 	wg.Wait()
 	if len(errs) > 0 || passed != 10 || refused != 50 {
 		t.Fatalf("%d passed, %d refused, errors %v; want exactly 10 passed and 50 refused", passed, refused, errs)
+	}
+
+	// A sign-in's two limits at once: each attempt takes the address's
+	// count, then the account's, and gives the address's back when the
+	// account's refuses. However they interleave, the address ends up
+	// counting exactly the attempts the account let through.
+	ctx := context.Background()
+	for i := range 60 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db := dbs[i%2]
+			ok, _, err := db.TakeAttempt(ctx, "ip:shared", 20, 15*time.Minute)
+			if err == nil && ok {
+				if ok, _, err = db.TakeAttempt(ctx, "email:y@example.com", 10, 15*time.Minute); err == nil && !ok {
+					err = db.RefundAttempt(ctx, "ip:shared")
+				}
+			}
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	var n int
+	if err := dbs[0].SQL().QueryRowContext(ctx, `SELECT attempts FROM sign_in_attempts WHERE bucket = 'ip:shared'`).Scan(&n); err != nil || n != 10 || len(errs) > 0 {
+		t.Fatalf("the address counts %d attempts (%v, errors %v); want the 10 the account let through", n, err, errs)
 	}
 }
 
