@@ -2,6 +2,7 @@ package kakehashi
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 )
@@ -55,6 +56,14 @@ func (r *ScreeningResult) Clear() bool {
 	return r != nil && (r.Status == ScreeningClear || r.Decision == DecisionCleared)
 }
 
+// Flagged reports whether the result holds the organization back: a
+// potential match that no reviewer cleared, undecided or blocked. A flagged
+// organization's interests in controlled listings are held whatever its
+// country, since a country is a profile field and can change.
+func (r *ScreeningResult) Flagged() bool {
+	return r != nil && !r.Clear()
+}
+
 // ValidateDecision checks a reviewer's decision.
 func ValidateDecision(d ScreeningDecision, reason string) error {
 	var p Problems
@@ -76,6 +85,80 @@ func NeedsScreening(l *Listing, owner, requester *Organization, screenAllCrossBo
 		return false
 	}
 	return l.Controlled || screenAllCrossBorder
+}
+
+// GateHold decides the export-control hold of an introduction that would
+// connect requester to listing l of owner: HoldScreening or "". r is the
+// requesting organization's newest screening (nil: never screened) and
+// current says whether it was made against the newest lists and after the
+// organization last changed.
+//
+// A flagged organization is held on every controlled listing, whatever the
+// two countries are now; otherwise an introduction that NeedsScreening is
+// held unless the requester has a current, clear screening. This is the one
+// rule behind every introduction the store opens or accepts.
+func GateHold(l *Listing, owner, requester *Organization, r *ScreeningResult, current, screenAllCrossBorder bool) string {
+	if requester == nil {
+		return ""
+	}
+	if l.Controlled && r.Flagged() {
+		return HoldScreening
+	}
+	if !NeedsScreening(l, owner, requester, screenAllCrossBorder) {
+		return ""
+	}
+	if !current || !r.Clear() {
+		return HoldScreening
+	}
+	return ""
+}
+
+// ScreenedFields are the organization fields that screening reads or that
+// say what the organization is: a change of any of them re-screens it.
+func ScreenedFields(old, updated *Organization) []string {
+	var changed []string
+	if old.Name != updated.Name {
+		changed = append(changed, "name")
+	}
+	if old.LocalName != updated.LocalName {
+		changed = append(changed, "local_name")
+	}
+	if !slices.Equal(old.Aliases, updated.Aliases) {
+		changed = append(changed, "aliases")
+	}
+	if old.Kind != updated.Kind {
+		changed = append(changed, "kind")
+	}
+	if old.Country != updated.Country {
+		changed = append(changed, "country")
+	}
+	return changed
+}
+
+// CheckScreenedChange reports whether actor may make the changes of
+// ScreenedFields (changed) to an organization whose newest screening is r
+// (nil: never screened). Platform staff may make any. Others may not move a
+// screened organization to another country, since a country decides whether
+// an introduction needs screening; nor rename a flagged one, since a new
+// name could screen clear and release its held interests. Either needs a
+// coordinator, who sees the screening.
+func CheckScreenedChange(actor *User, changed []string, r *ScreeningResult) error {
+	if actor.IsStaff() || r == nil {
+		return nil
+	}
+	var fields []FieldError
+	for _, f := range changed {
+		switch {
+		case f == "country":
+			fields = append(fields, FieldError{Field: f, Message: "this organization has been screened for export control: only a coordinator or admin changes its country"})
+		case r.Flagged() && f != "kind":
+			fields = append(fields, FieldError{Field: f, Message: "this organization's export-control screening awaits a coordinator: only a coordinator or admin changes its names"})
+		}
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	return &Error{Code: EFORBIDDEN, Message: "changing " + fields[0].Field + " of an organization screened for export control needs a coordinator or admin", Fields: fields}
 }
 
 // ListVersion is one load of a restricted-party list.

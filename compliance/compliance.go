@@ -1,14 +1,15 @@
 // Package compliance applies export control to the collaboration pipeline:
 // it screens organizations against the restricted-party lists loaded into
-// the store, keeps their results current when a new list version arrives,
-// and holds an interest that connects two countries over an
-// export-control-relevant listing until the foreign party is clear.
+// the store and keeps their results current when a new list version
+// arrives. The gate itself, which holds an introduction from a flagged or
+// unscreened foreign party over an export-control-relevant listing until a
+// coordinator clears it, is in the store (sqlstore's insertIntroduction),
+// with a Service as its screener.
 package compliance
 
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"sync"
 
@@ -17,15 +18,14 @@ import (
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
-// Service screens organizations. It is safe for concurrent use.
+// Service screens organizations. It is safe for concurrent use. It is the
+// store's screener (sqlstore.Screener): the store's export-control gate,
+// which every introduction passes, screens with it.
 type Service struct {
 	db  *sqlstore.DB
 	log *slog.Logger
 	// Threshold is the lowest score reported as a potential match.
 	threshold float64
-	// screenAll screens every cross-border interest, not only those in
-	// export-control-relevant listings.
-	screenAll bool
 
 	mu      sync.RWMutex
 	ix      *screening.Index
@@ -39,7 +39,10 @@ type Config struct {
 	Logger               *slog.Logger
 }
 
-// New returns a Service over db; call Refresh to load the lists.
+// New returns a Service over db and makes it the screener of db's
+// export-control gate (sqlstore.DB.SetGate), with cfg's policy: the gate
+// then screens with the newest Service made over db. Call Refresh to load
+// the lists.
 func New(db *sqlstore.DB, cfg Config) *Service {
 	if cfg.Threshold <= 0 {
 		cfg.Threshold = screening.DefaultThreshold
@@ -47,7 +50,9 @@ func New(db *sqlstore.DB, cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, log: cfg.Logger, threshold: cfg.Threshold, screenAll: cfg.ScreenAllCrossBorder, ix: screening.NewIndex(nil)}
+	s := &Service{db: db, log: cfg.Logger, threshold: cfg.Threshold, ix: screening.NewIndex(nil)}
+	db.SetGate(sqlstore.Gate{Screener: s, ScreenAllCrossBorder: cfg.ScreenAllCrossBorder})
+	return s
 }
 
 // Refresh rebuilds the index when the store holds a newer list version
@@ -111,11 +116,8 @@ func (s *Service) check(name, country string, limit int) []screening.Hit {
 }
 
 // checkOrg screens every name of an organization — its name, its local
-// name and its aliases — and keeps the best hit per list entry.
-func (s *Service) checkOrg(ctx context.Context, o *kakehashi.Organization) []screening.Hit {
-	if _, err := s.Refresh(ctx); err != nil {
-		s.log.Error("refresh screening lists", "err", err)
-	}
+// name and its aliases — against ix and keeps the best hit per list entry.
+func (s *Service) checkOrg(ix *screening.Index, o *kakehashi.Organization) []screening.Hit {
 	names := append([]string{o.Name, o.LocalName}, o.Aliases...)
 	best := map[string]screening.Hit{}
 	var order []string
@@ -123,7 +125,7 @@ func (s *Service) checkOrg(ctx context.Context, o *kakehashi.Organization) []scr
 		if n == "" {
 			continue
 		}
-		for _, h := range s.check(n, o.Country, 10) {
+		for _, h := range ix.Check(screening.Query{Name: n, Country: o.Country}, s.threshold, 10) {
 			prev, seen := best[h.Entry.ID]
 			if !seen {
 				order = append(order, h.Entry.ID)
@@ -140,17 +142,35 @@ func (s *Service) checkOrg(ctx context.Context, o *kakehashi.Organization) []scr
 	return out
 }
 
-// Screen checks an organization against the current lists and stores the
-// result.
-func (s *Service) Screen(ctx context.Context, o *kakehashi.Organization, actor *kakehashi.User) (*kakehashi.ScreeningResult, error) {
-	hits := s.checkOrg(ctx, o)
+// Assess screens an organization against the lists the index holds now,
+// without reading or writing the store: the store's export-control gate
+// calls it inside its transactions (sqlstore.Screener). The result is not
+// stored; its ListVersion is the version the index holds.
+func (s *Service) Assess(o *kakehashi.Organization) (*kakehashi.ScreeningResult, error) {
+	s.mu.RLock()
+	ix, version := s.ix, s.version
+	s.mu.RUnlock()
+	hits := s.checkOrg(ix, o)
 	raw, err := json.Marshal(hits)
 	if err != nil {
 		return nil, err
 	}
-	r := &kakehashi.ScreeningResult{OrgID: o.ID, ListVersion: s.Version(), Status: kakehashi.ScreeningClear, Hits: raw}
+	r := &kakehashi.ScreeningResult{OrgID: o.ID, ListVersion: version, Status: kakehashi.ScreeningClear, Hits: raw}
 	if len(hits) > 0 {
 		r.Status = kakehashi.ScreeningPotentialMatch
+	}
+	return r, nil
+}
+
+// Screen checks an organization against the newest lists and stores the
+// result.
+func (s *Service) Screen(ctx context.Context, o *kakehashi.Organization, actor *kakehashi.User) (*kakehashi.ScreeningResult, error) {
+	if _, err := s.Refresh(ctx); err != nil {
+		s.log.Error("refresh screening lists", "err", err)
+	}
+	r, err := s.Assess(o)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.db.SaveScreening(ctx, r, actor); err != nil {
 		return nil, err
@@ -158,77 +178,12 @@ func (s *Service) Screen(ctx context.Context, o *kakehashi.Organization, actor *
 	return r, nil
 }
 
-// current returns the organization's screening against the current lists,
-// screening it now if it has none.
-func (s *Service) current(ctx context.Context, o *kakehashi.Organization, actor *kakehashi.User) (*kakehashi.ScreeningResult, error) {
-	r, err := s.db.LatestScreening(ctx, o.ID)
-	if err != nil {
-		return nil, err
-	}
-	if r != nil && r.ListVersion == s.Version() {
-		return r, nil
-	}
-	return s.Screen(ctx, o, actor)
-}
-
-// holdFor decides the hold of an introduction: when it would connect
-// organizations in two countries over a controlled listing (or the policy
-// screens every cross-border interest), the requesting organization must
-// have a clear, current screening; a potential match holds it for a
-// coordinator's decision.
-func (s *Service) holdFor(ctx context.Context, in *kakehashi.Introduction) (string, error) {
-	if in.RequesterOrgID == 0 {
-		return "", nil
-	}
-	l, err := s.db.Listing(ctx, in.ListingID)
-	if err != nil {
-		return "", err
-	}
-	owner, err := s.db.Organization(ctx, l.OrgID)
-	if err != nil {
-		return "", err
-	}
-	requester, err := s.db.Organization(ctx, in.RequesterOrgID)
-	if err != nil {
-		return "", err
-	}
-	if !kakehashi.NeedsScreening(l, owner, requester, s.screenAll) {
-		return "", nil
-	}
-	r, err := s.current(ctx, requester, kakehashi.SystemActor("screening"))
-	if err != nil {
-		return "", fmt.Errorf("screen %s: %w", requester.Name, err)
-	}
-	if r.Clear() {
-		return "", nil
-	}
-	return kakehashi.HoldScreening, nil
-}
-
-// CreateIntroduction records an interest behind the export-control gate.
-// The pages and the API both create interests through it.
+// CreateIntroduction records an interest. The store applies the
+// export-control gate to it, as to every introduction it opens; the pages
+// and the API create interests through here so that they keep one entry
+// point for interests should the gate ever need more than the store.
 func (s *Service) CreateIntroduction(ctx context.Context, in *kakehashi.Introduction, actor *kakehashi.User) error {
-	l, err := s.db.Listing(ctx, in.ListingID)
-	if err != nil {
-		return err
-	}
-	if kakehashi.CanSeeListing(actor, l) {
-		if in.Hold, err = s.holdFor(ctx, in); err != nil {
-			return err
-		}
-	}
 	return s.db.CreateIntroduction(ctx, in, actor)
-}
-
-// ApplyGate puts an introduction that was opened elsewhere (from a held
-// event meeting) on hold when the gate requires it.
-func (s *Service) ApplyGate(ctx context.Context, in *kakehashi.Introduction) error {
-	hold, err := s.holdFor(ctx, in)
-	if err != nil || hold == "" {
-		return err
-	}
-	in.Hold = hold
-	return s.db.HoldIntroduction(ctx, in.ID, hold, kakehashi.SystemActor("screening"))
 }
 
 // LoadReport says what loading a list version did.

@@ -166,31 +166,3 @@ EUL-3,Cambridge Solid Ionics Limited,,GB,JP End User List,chemical
 		t.Fatalf("browse %+v", found)
 	}
 }
-
-// TestApplyGateToIntroductionsOpenedElsewhere: an introduction opened
-// outside an interest (from an event meeting) is held all the same.
-func TestApplyGateToIntroductionsOpenedElsewhere(t *testing.T) {
-	f := setup(t)
-	ctx := context.Background()
-	in := &kakehashi.Introduction{ListingID: f.controlled.ID, RequesterID: f.listedUser.ID, RequesterOrgID: f.listed.ID, Message: "We met at the fair."}
-	if err := f.db.CreateIntroduction(ctx, in, f.listedUser); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.svc.ApplyGate(ctx, in); err != nil {
-		t.Fatal(err)
-	}
-	stored, _ := f.db.Introduction(ctx, in.ID)
-	if stored.Hold != kakehashi.HoldScreening {
-		t.Fatalf("not held: %+v", stored)
-	}
-	if _, err := f.db.Transition(ctx, in.ID, kakehashi.Transition{To: kakehashi.StageIntroduced}, f.ownerUser); kakehashi.ErrorCode(err) != kakehashi.ECONFLICT {
-		t.Fatalf("accepting a held introduction: %v", err)
-	}
-	clear := &kakehashi.Introduction{ListingID: f.controlled.ID, RequesterID: f.unlistedUser.ID, RequesterOrgID: f.unlisted.ID, Message: "Hello."}
-	if err := f.db.CreateIntroduction(ctx, clear, f.unlistedUser); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.svc.ApplyGate(ctx, clear); err != nil || clear.Hold != "" {
-		t.Fatalf("a clear party was held: %+v %v", clear, err)
-	}
-}

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/demo"
@@ -67,7 +66,7 @@ func TestDemoConsortiaAndFunding(t *testing.T) {
 		t.Errorf("JP-led %v, US and GB members %v, a pending request %v", jpLed, transatlantic, pending)
 	}
 
-	open, err := db.FundingCalls(ctx, kakehashi.FundingCallFilter{OpenAt: time.Now()})
+	open, err := db.FundingCalls(ctx, kakehashi.FundingCallFilter{OpenAt: db.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +92,7 @@ func TestDemoConsortiaAndFunding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fits, err := db.FundingFits(ctx, target, time.Now(), 5)
+	fits, err := db.FundingFits(ctx, target, db.Now(), 5)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,10 +4,13 @@
 package demo
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"embed"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
@@ -85,6 +88,9 @@ func Load(ctx context.Context, db *sqlstore.DB, params auth.Params) (Result, err
 		if err != nil {
 			return res, err
 		}
+		if b, err = shiftDeadlines(b, daysSinceWritten(db.Now())); err != nil {
+			return res, fmt.Errorf("demo %s: %w", name, err)
+		}
 		rep, err := im.Import(ctx, bytes.NewReader(b), importer.JSONL)
 		if err != nil {
 			return res, fmt.Errorf("demo %s: %w", name, err)
@@ -124,4 +130,52 @@ func Load(ctx context.Context, db *sqlstore.DB, params auth.Params) (Result, err
 	}
 	res.Loaded = true
 	return res, db.SetMeta(ctx, metaKey, "1")
+}
+
+// written is the day the demo's listings were written: their deadlines are
+// as far from the day the demo is loaded as they were from this day, so
+// that a demo loaded next year still has open calls for partners.
+var written = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+
+// daysSinceWritten counts whole days from written to now (negative before).
+func daysSinceWritten(now time.Time) int {
+	return int(now.Sub(written).Hours() / 24)
+}
+
+// shiftDeadlines moves the deadline of every record in JSON Lines b by days,
+// keeping its time of day and its time zone offset.
+func shiftDeadlines(b []byte, days int) ([]byte, error) {
+	if days == 0 {
+		return b, nil
+	}
+	var out bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Bytes()
+		var rec map[string]json.RawMessage
+		if len(bytes.TrimSpace(line)) == 0 || json.Unmarshal(line, &rec) != nil || rec["deadline"] == nil {
+			out.Write(line)
+			out.WriteByte('\n')
+			continue
+		}
+		var d string
+		if err := json.Unmarshal(rec["deadline"], &d); err != nil || d == "" {
+			out.Write(line)
+			out.WriteByte('\n')
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, d)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: deadline %q: %w", n, d, err)
+		}
+		rec["deadline"], _ = json.Marshal(t.AddDate(0, 0, days).Format(time.RFC3339))
+		enc, err := json.Marshal(rec)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		out.Write(enc)
+		out.WriteByte('\n')
+	}
+	return out.Bytes(), sc.Err()
 }

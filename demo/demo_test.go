@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
@@ -130,5 +131,38 @@ func TestDemoNeverMixesIntoData(t *testing.T) {
 	}
 	if n, _ := db.CountOrganizations(ctx); n != 1 {
 		t.Fatalf("%d organizations, want 1", n)
+	}
+}
+
+// TestDemoDeadlinesFollowTheClock loads the demo a year after it was
+// written and finds its needs as open as on the day it was written: the
+// demo must not turn into a list of closed calls as the calendar moves.
+func TestDemoDeadlinesFollowTheClock(t *testing.T) {
+	ctx := context.Background()
+	open := func(now time.Time) (n int) {
+		db := storetest.Open(t, func(t *testing.T) string { return filepath.Join(t.TempDir(), "demo.db") })
+		db.Now = func() time.Time { return now }
+		if _, err := demo.Load(ctx, db, fast); err != nil {
+			t.Fatal(err)
+		}
+		ids, err := db.ListingIDs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls, err := db.ListingsByID(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range ls {
+			if l.Deadline != nil && l.Deadline.After(now) {
+				n++
+			}
+		}
+		return n
+	}
+	written := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	then, later := open(written), open(written.AddDate(1, 0, 0))
+	if then < 30 || later != then {
+		t.Fatalf("listings with a deadline still ahead: %d when written, %d a year later; want the same, at least 30", then, later)
 	}
 }

@@ -62,7 +62,7 @@ func TestDemoResearchers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := search.New(an, db, search.Options{})
+	engine := search.New(an, db, search.Options{Now: db.Now})
 	if err := engine.Build(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -638,11 +638,6 @@ func (s *Server) registerEvents(api huma.API) {
 		if err := s.store.IntroduceMeeting(ctx, in.ID, intro, u); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		if s.screening != nil {
-			if err := s.screening.ApplyGate(ctx, intro); err != nil {
-				return nil, s.apiError(ctx, err)
-			}
-		}
 		out, err := s.showIntro(ctx, u, intro)
 		if err != nil {
 			return nil, s.apiError(ctx, err)

@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/httpapi"
@@ -16,7 +15,7 @@ func TestKPIsThroughTheAPI(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, sqliteDSN, httpapi.Config{})
 	staff := e.as(coordinator)
-	month := time.Now().UTC().Format(kakehashi.KPIMonthLayout)
+	month := e.db.Now().UTC().Format(kakehashi.KPIMonthLayout)
 	e.listing(e.own.ID, kakehashi.VisibilityPublic, kakehashi.StatusOpen, func(l *kakehashi.Listing) { l.Fields = []string{"1.2"} })
 	e.listing(e.other.ID, kakehashi.VisibilityPublic, kakehashi.StatusOpen, func(l *kakehashi.Listing) { l.Fields = []string{"1.2", "2.2"} })
 

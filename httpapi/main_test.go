@@ -20,6 +20,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
@@ -110,7 +111,14 @@ func newEnv(t *testing.T, newDSN storetest.NewDSN, cfg httpapi.Config) *testEnv 
 		cfg.Passwords = fastPasswords
 	}
 	db := storetest.Open(t, newDSN)
-	engine := search.New(sharedAnalyzer(t), db, search.Options{})
+	// One clock for the store, the engine and the API: the test's own if it
+	// gives one, else the store's; read through db.Now, so that a test that
+	// later moves the store's clock moves every layer with it.
+	if cfg.Now != nil {
+		db.Now = cfg.Now
+	}
+	cfg.Now = func() time.Time { return db.Now() }
+	engine := search.New(sharedAnalyzer(t), db, search.Options{Now: cfg.Now})
 	if err := engine.Build(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/httpapi"
+	"github.com/kakehashi/kakehashi/internal/testclock"
 )
 
 // TestPipelineThroughTheAPI runs an introduction from interest to a won
@@ -16,9 +17,8 @@ import (
 // confidential owner stays hidden until acceptance.
 func TestPipelineThroughTheAPI(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
-	clock := &now
-	e := newEnv(t, sqliteDSN, httpapi.Config{Now: func() time.Time { return *clock }, StallAfter: 14 * 24 * time.Hour})
+	clock := testclock.New()
+	e := newEnv(t, sqliteDSN, httpapi.Config{Now: clock.Now, StallAfter: 14 * 24 * time.Hour})
 	requester := session(e.signIn(e.third.Email, "password of third"))
 	owner := e.as(ownerMember)
 	l := e.listing(e.own.ID, kakehashi.VisibilityConfidential, kakehashi.StatusOpen)
@@ -50,7 +50,7 @@ func TestPipelineThroughTheAPI(t *testing.T) {
 		{requester, map[string]any{"to": "closed", "outcome": "won"}},
 	}
 	for i, s := range steps {
-		*clock = clock.Add(24 * time.Hour)
+		clock.Advance(24 * time.Hour)
 		got := e.do("POST", fmt.Sprintf("/introductions/%d/transitions", introID), s.body, s.who).want(t, 200).obj(t)
 		if got["stage"] != s.body["to"] {
 			t.Fatalf("step %d: stage %v", i, got["stage"])
@@ -99,9 +99,8 @@ func TestPipelineThroughTheAPI(t *testing.T) {
 
 func TestDeclineAndStall(t *testing.T) {
 	t.Parallel()
-	now := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
-	clock := &now
-	e := newEnv(t, sqliteDSN, httpapi.Config{Now: func() time.Time { return *clock }, SessionTTL: 60 * 24 * time.Hour})
+	clock := testclock.New()
+	e := newEnv(t, sqliteDSN, httpapi.Config{Now: clock.Now, SessionTTL: 60 * 24 * time.Hour})
 	requester := session(e.signIn(e.third.Email, "password of third"))
 	owner := e.as(ownerAdmin)
 	l := e.listing(e.own.ID, kakehashi.VisibilityPublic, kakehashi.StatusOpen)
@@ -134,7 +133,7 @@ func TestDeclineAndStall(t *testing.T) {
 	if q := queue(); len(q) != 0 {
 		t.Fatalf("stalled too early: %v", q)
 	}
-	*clock = clock.Add(15 * 24 * time.Hour)
+	clock.Advance(15 * 24 * time.Hour)
 	if q := queue(); !slices.Equal(q, []int64{in2}) {
 		t.Fatalf("work queue %v, want [%d]", q, in2)
 	}

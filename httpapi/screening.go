@@ -12,10 +12,9 @@ import (
 
 // Screening is export control as the API uses it (compliance.Service).
 type Screening interface {
-	// CreateIntroduction records an interest behind the export-control gate.
+	// CreateIntroduction records an interest (the store applies the
+	// export-control gate to every introduction it opens).
 	CreateIntroduction(ctx context.Context, in *kakehashi.Introduction, actor *kakehashi.User) error
-	// ApplyGate holds an introduction opened elsewhere when the gate requires it.
-	ApplyGate(ctx context.Context, in *kakehashi.Introduction) error
 	Check(ctx context.Context, name, country string, limit int) []screening.Hit
 	Screen(ctx context.Context, o *kakehashi.Organization, actor *kakehashi.User) (*kakehashi.ScreeningResult, error)
 }

@@ -44,7 +44,7 @@ func TestWebhooksThroughTheAPI(t *testing.T) {
 	e.do("POST", fmt.Sprintf("/introductions/%d/transitions", in.ID), map[string]any{"to": "introduced"}, e.as(ownerMember)).want(t, 200)
 	e.do("POST", fmt.Sprintf("/introductions/%d/messages", in.ID), map[string]any{"body": "Shall we meet?"}, e.as(ownerMember)).want(t, 201)
 
-	now := time.Now().Add(time.Second)
+	now := e.db.Now().Add(time.Second)
 	d := notify.New(e.db, notify.Config{BackoffBase: time.Minute, Timeout: 5 * time.Second, Now: func() time.Time { return now }})
 	ctx := context.Background()
 	if r, err := d.RunOnce(ctx); err != nil || r.Retried != 3 || r.Sent != 0 {

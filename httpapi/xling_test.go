@@ -22,7 +22,7 @@ import (
 // with lex (nil: monolingual).
 func xlingEnv(t *testing.T, e *testEnv, lex *lexicon.Lexicon) *testEnv {
 	t.Helper()
-	engine := search.New(sharedAnalyzer(t), e.db, search.Options{Lexicon: lex})
+	engine := search.New(sharedAnalyzer(t), e.db, search.Options{Lexicon: lex, Now: e.db.Now})
 	if err := engine.Build(context.Background()); err != nil {
 		t.Fatal(err)
 	}

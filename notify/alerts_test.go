@@ -54,13 +54,13 @@ func TestSeedMatcherAlerts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := search.New(an, db, search.Options{})
+	engine := search.New(an, db, search.Options{Now: db.Now})
 	if err := engine.Build(ctx); err != nil {
 		t.Fatal(err)
 	}
 	m := notify.SeedMatcher{Engine: engine}
 	for round, want := range []int{1, 0} {
-		n, err := db.CheckAlerts(ctx, m, time.Now().Add(time.Second))
+		n, err := db.CheckAlerts(ctx, m, db.Now().Add(time.Second))
 		if err != nil || n != want {
 			t.Fatalf("round %d: announced %d, %v; want %d", round+1, n, err, want)
 		}

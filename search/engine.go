@@ -64,18 +64,20 @@ type Engine struct {
 	glossCount atomic.Int64
 	src        Source
 	log        *slog.Logger
+	now        func() time.Time // the shared clock (Options.Now)
 	params     Params
 	// ready is set once the index is built and caught up; it is read
 	// without the lock, so that asking never waits behind a writer.
 	ready atomic.Bool
 	// following is set while FollowWake runs; progress is when the index
-	// last caught up with the change feed or applied a batch of it (Unix
-	// nanoseconds). Probe reports a follower without progress for longer
-	// than staleBound (nanoseconds: staleAfter, or three follow intervals
-	// if longer), while the feed has changes it has not applied.
+	// last caught up with the change feed or applied a batch of it (on the
+	// monotonic clock since born). Probe reports a follower without
+	// progress for longer than staleBound (staleAfter, or three follow
+	// intervals if longer), while the feed has changes it has not applied.
 	following  atomic.Bool
 	progress   atomic.Int64
 	staleBound atomic.Int64
+	born       time.Time
 	staleAfter time.Duration
 	lockWait   time.Duration
 
@@ -104,10 +106,15 @@ type Options struct {
 	// Lexicon translates queries between Japanese and English; without it
 	// the engine matches monolingually.
 	Lexicon *lexicon.Lexicon
+	// Now is the clock that decides which listings are past their deadline
+	// when a query gives no time of its own (default time.Now); the server
+	// passes the one clock every layer shares.
+	Now func() time.Time
 	// StaleAfter is how long the change-feed follower may go without
 	// progress, while the feed has changes it has not applied, before
 	// Probe reports the index stuck (default DefaultStaleAfter, and never
-	// less than three follow intervals).
+	// less than three follow intervals). Progress is timed on the
+	// process's own monotonic clock, not on Now, which may be shifted.
 	StaleAfter time.Duration
 	// LockWait is how long Probe waits for the index's lock before it
 	// reports the index stuck (default DefaultLockWait).
@@ -130,14 +137,17 @@ func New(an *textproc.Analyzer, src Source, opt Options) *Engine {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
 	if opt.StaleAfter <= 0 {
 		opt.StaleAfter = DefaultStaleAfter
 	}
 	if opt.LockWait <= 0 {
 		opt.LockWait = DefaultLockWait
 	}
-	e := &Engine{an: an, lex: opt.Lexicon, src: src, log: opt.Logger, params: opt.Params, orgs: map[int64]*kakehashi.Organization{},
-		staleAfter: opt.StaleAfter, lockWait: opt.LockWait}
+	e := &Engine{an: an, lex: opt.Lexicon, src: src, log: opt.Logger, now: opt.Now, params: opt.Params, orgs: map[int64]*kakehashi.Organization{},
+		staleAfter: opt.StaleAfter, lockWait: opt.LockWait, born: time.Now()}
 	e.reset([numFields]float64{})
 	return e
 }
@@ -178,7 +188,7 @@ func (e *Engine) Probe(ctx context.Context) error {
 	if !e.following.Load() {
 		return nil
 	}
-	idle := time.Since(time.Unix(0, e.progress.Load()))
+	idle := e.uptime() - time.Duration(e.progress.Load())
 	if idle <= time.Duration(e.staleBound.Load()) {
 		return nil
 	}
@@ -196,13 +206,10 @@ func (e *Engine) Probe(ctx context.Context) error {
 // probeLock takes and releases the read lock, giving up after the lock
 // wait or when ctx ends, and returns the change-feed position applied.
 func (e *Engine) probeLock(ctx context.Context) (int64, error) {
-	deadline := time.Now().Add(e.lockWait)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
+	start := e.uptime()
 	pause := time.Millisecond
 	for !e.mu.TryRLock() {
-		if ctx.Err() != nil || time.Now().After(deadline) {
+		if ctx.Err() != nil || e.uptime()-start > e.lockWait {
 			return 0, fmt.Errorf("search index is stuck: its lock was not free within %s", e.lockWait)
 		}
 		t := time.NewTimer(pause)
@@ -220,7 +227,15 @@ func (e *Engine) probeLock(ctx context.Context) (int64, error) {
 // noteProgress records that the index caught up with or applied part of
 // the change feed, for Probe.
 func (e *Engine) noteProgress() {
-	e.progress.Store(time.Now().UnixNano())
+	e.progress.Store(int64(e.uptime()))
+}
+
+// uptime is the time elapsed since the engine was made, on the monotonic
+// clock: Probe measures waits and idleness with it, which neither the
+// injected clock (which tests may fix or shift) nor a wall-clock jump may
+// distort.
+func (e *Engine) uptime() time.Duration {
+	return time.Since(e.born)
 }
 
 // Stats describe the index.

@@ -79,7 +79,7 @@ func newFixture(t *testing.T) *fixture {
 		}
 		f.byTitle[l.Title] = l
 	}
-	f.engine = search.New(sharedAnalyzer(t), db, search.Options{})
+	f.engine = search.New(sharedAnalyzer(t), db, search.Options{Now: db.Now})
 	if err := f.engine.Build(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func BenchmarkExpertsOpenAlex(b *testing.B) {
 		}
 		needs = append(needs, n.ID)
 	}
-	engine := search.New(sharedAnalyzer(b), db, search.Options{})
+	engine := search.New(sharedAnalyzer(b), db, search.Options{Now: db.Now})
 	if err := engine.Build(ctx); err != nil {
 		b.Fatal(err)
 	}

@@ -179,7 +179,7 @@ func (e *Engine) Match(ctx context.Context, id int64, viewer *kakehashi.User, op
 		opt.Limit = 10
 	}
 	if opt.Now.IsZero() {
-		opt.Now = time.Now()
+		opt.Now = e.now()
 	}
 	ls, err := e.src.ListingsByID(ctx, []int64{id})
 	if err != nil {
@@ -199,7 +199,7 @@ func (e *Engine) MatchListing(ctx context.Context, l *kakehashi.Listing, viewer 
 		opt.Limit = 10
 	}
 	if opt.Now.IsZero() {
-		opt.Now = time.Now()
+		opt.Now = e.now()
 	}
 	q := kakehashi.Redact(viewer, l)
 	if q == nil {
@@ -414,7 +414,7 @@ func (e *Engine) RankListing(l *kakehashi.Listing, k int, f Filter, viewer *kake
 	wts := e.listingQuery(l, f.Monolingual)
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	accept := e.accept(f, viewer, time.Now())
+	accept := e.accept(f, viewer, e.now())
 	ranked := e.rank(wts, k, accept, viewer)
 	out := make([]Ranked, len(ranked))
 	for i, s := range ranked {

@@ -347,7 +347,7 @@ func (e *Engine) SearchIDs(ctx context.Context, q Query) ([]Ranked, error) {
 		return nil, err
 	}
 	if q.Now.IsZero() {
-		q.Now = time.Now()
+		q.Now = e.now()
 	}
 	q.Limit = max(q.Limit, 1)
 	wts := e.queryTerms(q.Text, q.Filter.Monolingual)
@@ -373,7 +373,7 @@ func (e *Engine) Search(ctx context.Context, q Query) (*Result, error) {
 		return nil, err
 	}
 	if q.Now.IsZero() {
-		q.Now = time.Now()
+		q.Now = e.now()
 	}
 	wts := e.queryTerms(q.Text, q.Filter.Monolingual)
 	res, ranked, metas := e.searchPage(q, wts)

@@ -441,8 +441,14 @@ func (db *DB) ownedProposal(ctx context.Context, tx *sql.Tx, id int64, actor *ka
 
 // MoveProposal moves a proposal to its next stage or decides it, and tells
 // the proposing side. Adoption opens an introduction between the proposer
-// and the call's organization on the call's listing, already introduced.
+// and the call's organization on the call's listing, already introduced
+// (or held at interest when the export-control gate holds it).
 func (db *DB) MoveProposal(ctx context.Context, id int64, m kakehashi.ProposalMove, actor *kakehashi.User) (*kakehashi.Proposal, error) {
+	if m.To == kakehashi.ProposalAdopted {
+		if err := db.refreshScreener(ctx); err != nil {
+			return nil, err
+		}
+	}
 	var out *kakehashi.Proposal
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		c, p, _, err := db.ownedProposal(ctx, tx, id, actor)
@@ -482,7 +488,9 @@ func (db *DB) MoveProposal(ctx context.Context, id int64, m kakehashi.ProposalMo
 
 // adoptionIntroduction opens the introduction of an adopted proposal within
 // tx: the proposer is the requester, the call's listing the subject, and the
-// owner's adoption is its acceptance, so it starts at introduced.
+// owner's adoption is its acceptance, so it starts at introduced — unless
+// the export-control gate holds it: then it starts at interest, on hold, and
+// the owner accepts it once a coordinator clears the proposer.
 func (db *DB) adoptionIntroduction(ctx context.Context, tx *sql.Tx, c *kakehashi.Call, p *kakehashi.Proposal, actor *kakehashi.User, now time.Time) (int64, error) {
 	in := &kakehashi.Introduction{ListingID: c.ListingID, OwnerOrgID: c.OrgID, RequesterID: p.ProposerID, RequesterOrgID: p.OrgID,
 		Message: fmt.Sprintf("Proposal %d was adopted in the call %q.\n\n%s", p.ID, c.Theme, p.Summary), Stage: kakehashi.StageIntroduced,
@@ -490,20 +498,18 @@ func (db *DB) adoptionIntroduction(ctx context.Context, tx *sql.Tx, c *kakehashi
 	if len(p.RelatedListings) > 0 {
 		in.RelatedListingID = p.RelatedListings[0]
 	}
-	err := tx.QueryRowContext(ctx, `INSERT INTO introductions (listing_id, owner_org_id, requester_id, requester_org_id, related_listing_id,
-		message, stage, stage_changed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		in.ListingID, in.OwnerOrgID, in.RequesterID, nullID(in.RequesterOrgID), nullID(in.RelatedListingID), in.Message,
-		string(in.Stage), now, now, now).Scan(&in.ID)
-	if err != nil {
-		return 0, fmt.Errorf("open the adoption's introduction: %w", mapError(err))
+	if err := db.insertIntroduction(ctx, tx, in); err != nil {
+		return 0, fmt.Errorf("open the adoption's introduction: %w", err)
 	}
 	if err := db.stageEvent(ctx, tx, in.ID, &kakehashi.User{ID: p.ProposerID}, "", kakehashi.StageInterest, "proposal "+strconv.FormatInt(p.ID, 10), now); err != nil {
 		return 0, err
 	}
-	if err := db.stageEvent(ctx, tx, in.ID, actor, kakehashi.StageInterest, kakehashi.StageIntroduced, "adopted in call "+strconv.FormatInt(c.ID, 10), now); err != nil {
+	subject := fmt.Sprintf("Introduction %d opened: proposal %d was adopted in the call %q", in.ID, p.ID, c.Theme)
+	if in.Hold != "" {
+		subject += "; it is held for export-control review until a coordinator clears the proposing organization"
+	} else if err := db.stageEvent(ctx, tx, in.ID, actor, kakehashi.StageInterest, kakehashi.StageIntroduced, "adopted in call "+strconv.FormatInt(c.ID, 10), now); err != nil {
 		return 0, err
 	}
-	subject := fmt.Sprintf("Introduction %d opened: proposal %d was adopted in the call %q", in.ID, p.ID, c.Theme)
 	if err := db.notifyParties(ctx, tx, in, actor.ID, "stage", subject, now); err != nil {
 		return 0, err
 	}

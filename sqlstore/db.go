@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -57,6 +58,9 @@ type DB struct {
 	dsn     string // for the dedicated LISTEN connection (PostgreSQL)
 	// Now returns the current time; tests replace it to control timestamps.
 	Now func() time.Time
+
+	// gateConf is the export-control gate's configuration (SetGate).
+	gateConf atomic.Pointer[Gate]
 }
 
 // Options tune the connection pool.

@@ -24,9 +24,13 @@ import (
 // Without a listing to attach the introduction to, it fails with EINVALID
 // on listing_id. The introduction starts at the interest stage like any
 // other, so the listing's organization still accepts it and a confidential
-// owner stays hidden until it does.
+// owner stays hidden until it does. The export-control gate decides
+// in.Hold.
 func (db *DB) IntroduceMeeting(ctx context.Context, meetingID int64, in *kakehashi.Introduction, actor *kakehashi.User) error {
 	in.Message = strings.TrimSpace(in.Message)
+	if err := db.refreshScreener(ctx); err != nil {
+		return err
+	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		m, err := scanMeeting(tx.QueryRowContext(ctx, `SELECT `+meetingColumns+` FROM event_meetings m JOIN meeting_requests r ON r.id = m.request_id
 			WHERE m.id = $1`+db.forUpdate(), meetingID))
@@ -91,11 +95,8 @@ func (db *DB) IntroduceMeeting(ctx context.Context, meetingID int64, in *kakehas
 		now := db.now()
 		in.RequesterOrgID, in.OwnerOrgID = from.OrgID, owner
 		in.Stage, in.StageChangedAt, in.CreatedAt, in.UpdatedAt = kakehashi.StageInterest, now, now, now
-		if err := tx.QueryRowContext(ctx, `INSERT INTO introductions (listing_id, owner_org_id, requester_id, requester_org_id, related_listing_id,
-			message, stage, stage_changed_at, created_at, updated_at, hold) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-			in.ListingID, in.OwnerOrgID, in.RequesterID, nullID(in.RequesterOrgID), nullID(in.RelatedListingID), in.Message,
-			string(in.Stage), now, now, now, in.Hold).Scan(&in.ID); err != nil {
-			return fmt.Errorf("create introduction: %w", mapError(err))
+		if err := db.insertIntroduction(ctx, tx, in); err != nil {
+			return err
 		}
 		if err := db.stageEvent(ctx, tx, in.ID, actor, "", kakehashi.StageInterest, "", now); err != nil {
 			return err

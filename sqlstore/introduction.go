@@ -98,9 +98,13 @@ func (db *DB) Introductions(ctx context.Context, f kakehashi.IntroductionFilter)
 // CreateIntroduction records a new interest in a listing and tells the
 // listing's organization. The requester must see the listing and may not
 // belong to its organization; one open interest per requester and listing.
+// The export-control gate decides in.Hold.
 func (db *DB) CreateIntroduction(ctx context.Context, in *kakehashi.Introduction, actor *kakehashi.User) error {
 	in.Message = strings.TrimSpace(in.Message)
 	if err := in.Validate(); err != nil {
+		return err
+	}
+	if err := db.refreshScreener(ctx); err != nil {
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
@@ -139,12 +143,8 @@ func (db *DB) CreateIntroduction(ctx context.Context, in *kakehashi.Introduction
 		}
 		now := db.now()
 		in.OwnerOrgID, in.Stage, in.StageChangedAt, in.CreatedAt, in.UpdatedAt = l.OrgID, kakehashi.StageInterest, now, now, now
-		err = tx.QueryRowContext(ctx, `INSERT INTO introductions (listing_id, owner_org_id, requester_id, requester_org_id, related_listing_id,
-			message, stage, stage_changed_at, created_at, updated_at, hold) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-			in.ListingID, in.OwnerOrgID, in.RequesterID, nullID(in.RequesterOrgID), nullID(in.RelatedListingID), in.Message,
-			string(in.Stage), now, now, now, in.Hold).Scan(&in.ID)
-		if err != nil {
-			return fmt.Errorf("create introduction: %w", mapError(err))
+		if err := db.insertIntroduction(ctx, tx, in); err != nil {
+			return err
 		}
 		if err := db.stageEvent(ctx, tx, in.ID, actor, "", kakehashi.StageInterest, "", now); err != nil {
 			return err
@@ -165,8 +165,20 @@ func introLink(id int64) string { return "/introductions/" + strconv.FormatInt(i
 // Transition moves an introduction, checking within the transaction that
 // the move is allowed from the stage it is in now and that the actor may
 // make it, so that two people acting at once cannot both succeed.
+//
+// An acceptance passes the export-control gate again: an interest the gate
+// holds now (its requester was flagged since) is put on hold, and the
+// acceptance refused with the error of a held introduction.
 func (db *DB) Transition(ctx context.Context, id int64, t kakehashi.Transition, actor *kakehashi.User) (*kakehashi.Introduction, error) {
+	if t.To == kakehashi.StageIntroduced {
+		if err := db.refreshScreener(ctx); err != nil {
+			return nil, err
+		}
+	}
 	var out *kakehashi.Introduction
+	// held is the refusal of an acceptance the gate held; the hold itself
+	// is committed.
+	var held error
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		in, err := scanIntro(tx.QueryRowContext(ctx, `SELECT `+introColumns+` FROM introductions i WHERE i.id = $1`+db.forUpdate(), id))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -183,6 +195,22 @@ func (db *DB) Transition(ctx context.Context, id int64, t kakehashi.Transition, 
 		}
 		if err := in.CheckTransition(t); err != nil {
 			return err
+		}
+		if t.To == kakehashi.StageIntroduced {
+			// Ask the gate again: the requester may have been flagged
+			// since the interest was opened.
+			hold, err := db.gate(ctx, tx, in)
+			if err != nil {
+				return err
+			}
+			if hold != "" {
+				if err := db.holdTx(ctx, tx, id, hold, kakehashi.SystemActor("screening")); err != nil {
+					return err
+				}
+				in.Hold = hold
+				held = in.CheckTransition(t)
+				return nil
+			}
 		}
 		from := in.Stage
 		now := db.now()
@@ -222,6 +250,9 @@ func (db *DB) Transition(ctx context.Context, id int64, t kakehashi.Transition, 
 		return db.audit(ctx, tx, actor, "introduction.transition", "introduction", id, map[string]any{
 			"from": from, "to": t.To, "outcome": in.Outcome, "reason": in.Reason})
 	})
+	if err == nil && held != nil {
+		return nil, held
+	}
 	return out, err
 }
 

@@ -149,9 +149,16 @@ func (db *DB) insertOrg(ctx context.Context, tx *sql.Tx, o *kakehashi.Organizati
 }
 
 // UpdateOrganization validates o and replaces the stored organization o.ID.
+// A change of what screening reads (names, country, kind) re-screens the
+// organization in the same transaction, and only platform staff may move a
+// screened organization to another country or rename a flagged one
+// (kakehashi.CheckScreenedChange): EFORBIDDEN for anyone else.
 func (db *DB) UpdateOrganization(ctx context.Context, o *kakehashi.Organization, actor *kakehashi.User) error {
 	o.Normalize()
 	if err := o.Validate(); err != nil {
+		return err
+	}
+	if err := db.refreshScreener(ctx); err != nil {
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
@@ -160,10 +167,29 @@ func (db *DB) UpdateOrganization(ctx context.Context, o *kakehashi.Organization,
 	})
 }
 
-// updateOrg writes o over the stored row and reports whether anything changed.
+// updateOrg writes o over the stored row and reports whether anything
+// changed. A change of the fields screening reads is checked against the
+// organization's screening (kakehashi.CheckScreenedChange), re-screens it
+// when the screener can, and is audited with the old and new values; when
+// it cannot, the newer updated_at makes the last screening stale, so the
+// gate screens again (or holds) at the next introduction.
 func (db *DB) updateOrg(ctx context.Context, tx *sql.Tx, o *kakehashi.Organization, actor *kakehashi.User) (bool, error) {
 	now := db.now()
 	hash := contentHash(orgContent(o))
+	old, err := orgRowTx(ctx, tx, o.ID, db.forUpdate())
+	if err != nil {
+		return false, err
+	}
+	screened := kakehashi.ScreenedFields(old, o)
+	if len(screened) > 0 {
+		r, err := latestScreeningTx(ctx, tx, o.ID, "")
+		if err != nil {
+			return false, err
+		}
+		if err := kakehashi.CheckScreenedChange(actor, screened, r); err != nil {
+			return false, err
+		}
+	}
 	if err := db.kpiOrgChanging(ctx, tx, o); err != nil {
 		return false, err
 	}
@@ -179,14 +205,9 @@ func (db *DB) updateOrg(ctx context.Context, tx *sql.Tx, o *kakehashi.Organizati
 	if err != nil {
 		return false, err
 	}
-	var created sql.NullTime
-	if err := tx.QueryRowContext(ctx, `SELECT created_at FROM organizations WHERE id = $1`, o.ID).Scan(&created); errors.Is(err, sql.ErrNoRows) {
-		return false, notFound("organization", o.ID)
-	} else if err != nil {
-		return false, fmt.Errorf("update organization %d: %w", o.ID, err)
-	}
-	o.CreatedAt = created.Time.UTC()
+	o.CreatedAt = old.CreatedAt
 	if n == 0 {
+		o.UpdatedAt = old.UpdatedAt
 		return false, nil
 	}
 	o.UpdatedAt = now
@@ -211,7 +232,38 @@ func (db *DB) updateOrg(ctx context.Context, tx *sql.Tx, o *kakehashi.Organizati
 			return false, err
 		}
 	}
-	return true, db.audit(ctx, tx, actor, "organization.update", "organization", o.ID, nil)
+	var details any // nil: no details, as before for other changes
+	if len(screened) > 0 {
+		details = map[string]any{"screened_fields": screenedChanges(old, o, screened)}
+		if _, err := db.rescreen(ctx, tx, o, actor); err != nil {
+			return false, err
+		}
+	}
+	return true, db.audit(ctx, tx, actor, "organization.update", "organization", o.ID, details)
+}
+
+// screenedChanges is the audit record of a change of the fields screening
+// reads: each field's old and new value.
+func screenedChanges(old, updated *kakehashi.Organization, fields []string) map[string]any {
+	value := func(o *kakehashi.Organization, f string) any {
+		switch f {
+		case "name":
+			return o.Name
+		case "local_name":
+			return o.LocalName
+		case "aliases":
+			return o.Aliases
+		case "kind":
+			return o.Kind
+		default:
+			return o.Country
+		}
+	}
+	out := map[string]any{}
+	for _, f := range fields {
+		out[f] = map[string]any{"from": value(old, f), "to": value(updated, f)}
+	}
+	return out
 }
 
 // UpsertOrganization creates o, or updates the organization with the same

@@ -139,7 +139,13 @@ func scanResult(s scanner) (*kakehashi.ScreeningResult, error) {
 // LatestScreening returns an organization's newest screening result, or
 // nil if it was never screened.
 func (db *DB) LatestScreening(ctx context.Context, orgID int64) (*kakehashi.ScreeningResult, error) {
-	r, err := scanResult(db.db.QueryRowContext(ctx, `SELECT `+resultColumns+` FROM screening_results WHERE org_id = $1 ORDER BY id DESC LIMIT 1`, orgID))
+	return latestScreeningTx(ctx, db.db, orgID, "")
+}
+
+// latestScreeningTx reads organization orgID's newest screening through q,
+// with lock appended to the query (db.forUpdate() or ""); nil if none.
+func latestScreeningTx(ctx context.Context, q rowQuerier, orgID int64, lock string) (*kakehashi.ScreeningResult, error) {
+	r, err := scanResult(q.QueryRowContext(ctx, `SELECT `+resultColumns+` FROM screening_results WHERE org_id = $1 ORDER BY id DESC LIMIT 1`+lock, orgID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -170,29 +176,37 @@ func (db *DB) ScreeningHistory(ctx context.Context, orgID int64) ([]*kakehashi.S
 // SaveScreening stores a new screening result. A potential match that a
 // reviewer already decided keeps the decision when the same entries are
 // found again, so that a reload of an unchanged list does not re-open
-// settled cases.
+// settled cases. A clear result releases the organization's introductions
+// held for screening; a flagged one holds its open interests that the gate
+// holds (kakehashi.GateHold).
 func (db *DB) SaveScreening(ctx context.Context, r *kakehashi.ScreeningResult, actor *kakehashi.User) error {
-	r.ScreenedAt = db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		prev, err := scanResult(tx.QueryRowContext(ctx, `SELECT `+resultColumns+` FROM screening_results WHERE org_id = $1 ORDER BY id DESC LIMIT 1`+db.forUpdate(), r.OrgID))
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return db.saveScreeningTx(ctx, tx, r, actor)
+	})
+}
+
+func (db *DB) saveScreeningTx(ctx context.Context, tx *sql.Tx, r *kakehashi.ScreeningResult, actor *kakehashi.User) error {
+	r.ScreenedAt = db.now()
+	prev, err := latestScreeningTx(ctx, tx, r.OrgID, db.forUpdate())
+	if err != nil {
+		return err
+	}
+	if prev != nil && prev.Status == r.Status && sameHitIDs(prev.Hits, r.Hits) && prev.Decision != kakehashi.DecisionNone {
+		r.Decision, r.DecisionReason, r.DecidedBy, r.DecidedAt = prev.Decision, prev.DecisionReason, prev.DecidedBy, prev.DecidedAt
+	}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO screening_results (org_id, list_version, status, hits, screened_at, decision, decision_reason, decided_by, decided_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		r.OrgID, r.ListVersion, string(r.Status), string(r.Hits), r.ScreenedAt, string(r.Decision), r.DecisionReason, nullID(r.DecidedBy), nullTime(r.DecidedAt)).Scan(&r.ID); err != nil {
+		return fmt.Errorf("store screening: %w", mapError(err))
+	}
+	if r.Clear() {
+		if _, err := tx.ExecContext(ctx, `UPDATE introductions SET hold = '' WHERE requester_org_id = $1 AND hold = $2`, r.OrgID, kakehashi.HoldScreening); err != nil {
 			return err
 		}
-		if prev != nil && prev.Status == r.Status && sameHitIDs(prev.Hits, r.Hits) && prev.Decision != kakehashi.DecisionNone {
-			r.Decision, r.DecisionReason, r.DecidedBy, r.DecidedAt = prev.Decision, prev.DecisionReason, prev.DecidedBy, prev.DecidedAt
-		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO screening_results (org_id, list_version, status, hits, screened_at, decision, decision_reason, decided_by, decided_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			r.OrgID, r.ListVersion, string(r.Status), string(r.Hits), r.ScreenedAt, string(r.Decision), r.DecisionReason, nullID(r.DecidedBy), nullTime(r.DecidedAt)).Scan(&r.ID); err != nil {
-			return fmt.Errorf("store screening: %w", mapError(err))
-		}
-		if r.Clear() {
-			if _, err := tx.ExecContext(ctx, `UPDATE introductions SET hold = '' WHERE requester_org_id = $1 AND hold = $2`, r.OrgID, kakehashi.HoldScreening); err != nil {
-				return err
-			}
-		}
-		return db.audit(ctx, tx, actor, "screening.run", "organization", r.OrgID, map[string]any{"status": r.Status, "list_version": r.ListVersion})
-	})
+	} else if err := db.holdFlagged(ctx, tx, r.OrgID, r, actor); err != nil {
+		return err
+	}
+	return db.audit(ctx, tx, actor, "screening.run", "organization", r.OrgID, map[string]any{"status": r.Status, "list_version": r.ListVersion})
 }
 
 // sameHitIDs reports whether two hit lists name the same entries.
@@ -250,6 +264,8 @@ func (db *DB) DecideScreening(ctx context.Context, orgID int64, d kakehashi.Scre
 			if _, err := tx.ExecContext(ctx, `UPDATE introductions SET hold = '' WHERE requester_org_id = $1 AND hold = $2`, orgID, kakehashi.HoldScreening); err != nil {
 				return err
 			}
+		} else if err := db.holdFlagged(ctx, tx, orgID, r, actor); err != nil {
+			return err
 		}
 		out = r
 		return db.audit(ctx, tx, actor, "screening.decide", "organization", orgID, map[string]any{"decision": d, "reason": r.DecisionReason, "result_id": r.ID})
@@ -261,13 +277,6 @@ func (db *DB) DecideScreening(ctx context.Context, orgID int64, d kakehashi.Scre
 // hold.
 func (db *DB) HoldIntroduction(ctx context.Context, id int64, hold string, actor *kakehashi.User) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE introductions SET hold = $1 WHERE id = $2 AND stage = 'interest'`, hold, id)
-		if err != nil {
-			return fmt.Errorf("hold introduction %d: %w", id, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return kakehashi.Errorf(kakehashi.ECONFLICT, "introduction %d is past the interest stage", id)
-		}
-		return db.audit(ctx, tx, actor, "introduction.hold", "introduction", id, map[string]any{"hold": hold})
+		return db.holdTx(ctx, tx, id, hold, actor)
 	})
 }

@@ -215,7 +215,7 @@ func TestCallFlowInBrowserPages(t *testing.T) {
 	get(t, uni, base+"/introductions/"+strconv.FormatInt(p.IntroductionID, 10)).want(t, http.StatusOK)
 
 	// After the deadline nothing is submitted.
-	closed := storetest.Call(call.OrgID, time.Now().Add(-time.Hour))
+	closed := storetest.Call(call.OrgID, db.Now().Add(-time.Hour))
 	closed.EligibleKinds, closed.EligibleCountries = nil, nil
 	if err := db.CreateCall(ctx, closed, kakehashi.SystemActor("test")); err != nil {
 		t.Fatal(err)

@@ -753,13 +753,6 @@ func (h *Handler) updateEvent(w http.ResponseWriter, r *http.Request) {
 
 // ---- An introduction from a held meeting -----------------------------------
 
-// SetGate applies the export-control gate (compliance.Service.ApplyGate)
-// to the introductions that held meetings open, as the API does; without
-// it they are recorded as they are.
-func (h *Handler) SetGate(apply func(ctx context.Context, in *kakehashi.Introduction) error) {
-	h.gate = apply
-}
-
 // introduceError says why a meeting opened no introduction, in the reader's
 // language.
 func introduceError(lang string, err error) string {
@@ -776,8 +769,8 @@ func introduceError(lang string, err error) string {
 }
 
 // eventIntroduce opens the introduction of a held meeting of the event:
-// the two participants and the organizers (the store checks), then applies
-// the gate and shows the introduction. A refusal (422 no listing, 409 not
+// the two participants and the organizers (the store checks, and applies
+// the export-control gate), and shows the introduction. A refusal (422 no listing, 409 not
 // held or already opened) shows inline, on the agenda or, for organizers
 // posting from the event page (back=event), on the event page.
 func (h *Handler) eventIntroduce(w http.ResponseWriter, r *http.Request) {
@@ -822,12 +815,6 @@ func (h *Handler) eventIntroduce(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, status, "event_agenda", h.view(r, translate(langOf(r), "events.agenda"),
 			&agendaData{Event: e, Items: items, Failed: id, Error: msg}))
 		return
-	}
-	if h.gate != nil {
-		if err := h.gate(ctx, in); err != nil {
-			h.fail(w, r, err)
-			return
-		}
 	}
 	http.Redirect(w, r, fmt.Sprintf("/introductions/%d", in.ID), http.StatusSeeOther)
 }

@@ -21,7 +21,7 @@ func TestKPIPageShowsFixtureFigures(t *testing.T) {
 	if _, err := db.RefreshKPIs(ctx); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now().UTC()
+	now := db.Now().UTC()
 	to := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0)
 	want, err := db.KPIsDirect(ctx, kakehashi.KPIFilter{From: to.AddDate(-1, 0, 0), To: to})
 	if err != nil {
@@ -76,7 +76,7 @@ func TestKPIChartsInBrowser(t *testing.T) {
 	if _, err := db.RefreshKPIs(ctx); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now().UTC()
+	now := db.Now().UTC()
 	to := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0)
 	want, err := db.KPIsDirect(ctx, kakehashi.KPIFilter{From: to.AddDate(-1, 0, 0), To: to})
 	if err != nil {

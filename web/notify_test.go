@@ -199,11 +199,11 @@ func TestWebhookPages(t *testing.T) {
 		url.Values{"message": {"A joint study?"}}); resp.Request.URL.Query().Get("sent") != "1" {
 		t.Fatalf("express interest as %s: status %d: %.300s", tloUser.Email, resp.StatusCode, body)
 	}
-	msgs, err := db.ClaimOutbox(ctx, time.Now().Add(time.Second), time.Minute, 10, notify.ChannelWebhook)
+	msgs, err := db.ClaimOutbox(ctx, db.Now().Add(time.Second), time.Minute, 10, notify.ChannelWebhook)
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("claim the webhook call: %d messages, %v", len(msgs), err)
 	}
-	if err := db.RecordAttempt(ctx, msgs[0], notify.Attempt{At: time.Now(), Status: 503, Detail: "receiver answered 503",
+	if err := db.RecordAttempt(ctx, msgs[0], notify.Attempt{At: db.Now(), Status: 503, Detail: "receiver answered 503",
 		NextAttemptAt: time.Now().Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}

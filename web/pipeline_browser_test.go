@@ -462,7 +462,7 @@ func TestPipelinePages(t *testing.T) {
 	if err := db.CreateIntroduction(ctx, stale, tloUser); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SQL().ExecContext(ctx, `UPDATE introductions SET stage_changed_at = $1 WHERE id = $2`, time.Now().Add(-20*24*time.Hour).UTC(), stale.ID); err != nil {
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE introductions SET stage_changed_at = $1 WHERE id = $2`, db.Now().Add(-20*24*time.Hour).UTC(), stale.ID); err != nil {
 		t.Fatal(err)
 	}
 	coordinator := newSession(t, base, "coordinator@kakehashi.example")

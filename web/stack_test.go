@@ -27,6 +27,7 @@ import (
 	"github.com/kakehashi/kakehashi/compliance"
 	"github.com/kakehashi/kakehashi/demo"
 	"github.com/kakehashi/kakehashi/httpapi"
+	"github.com/kakehashi/kakehashi/internal/testclock"
 	"github.com/kakehashi/kakehashi/metrics"
 	"github.com/kakehashi/kakehashi/search"
 	"github.com/kakehashi/kakehashi/sqlstore"
@@ -69,6 +70,9 @@ func startStack(t testing.TB) (baseURL string, db *sqlstore.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	// One clock for the store, the engine, the API and the pages.
+	db.Now = testclock.Now
+	clock := func() time.Time { return db.Now() }
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +84,7 @@ func startStack(t testing.TB) (baseURL string, db *sqlstore.DB) {
 		t.Fatal("demo data not loaded into a fresh database")
 	}
 
-	engine := search.New(sharedAnalyzer(t), db, search.Options{Logger: logger})
+	engine := search.New(sharedAnalyzer(t), db, search.Options{Now: clock, Logger: logger})
 	if err := engine.Build(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -101,14 +105,14 @@ func startStack(t testing.TB) (baseURL string, db *sqlstore.DB) {
 	})
 
 	screen := compliance.New(db, compliance.Config{})
-	api := httpapi.New(db, logger, metrics.NewRegistry(), httpapi.Config{Passwords: fastPasswords, Search: engine, Screening: screen,
+	api := httpapi.New(db, logger, metrics.NewRegistry(), httpapi.Config{Now: clock, Passwords: fastPasswords, Search: engine, Screening: screen,
 		ReadyChecks: []httpapi.ReadyCheck{{Name: "search", Check: engine.Ready}}})
 	pages, err := web.New(db, engine, api, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
+	pages.SetClock(clock)
 	pages.SetIntroducer(screen.CreateIntroduction)
-	pages.SetGate(screen.ApplyGate)
 	pages.SetScreener(screen.Screen)
 	pages.SetChecker(screen.Check)
 	srv := httptest.NewServer(api.Handler(pages))

@@ -12,10 +12,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/demo"
 	"github.com/kakehashi/kakehashi/httpapi"
+	"github.com/kakehashi/kakehashi/internal/testclock"
 	"github.com/kakehashi/kakehashi/lexicon"
 	"github.com/kakehashi/kakehashi/metrics"
 	"github.com/kakehashi/kakehashi/search"
@@ -36,6 +38,9 @@ func startXlingStack(t *testing.T, prepare func(*sqlstore.DB)) (string, *sqlstor
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	// One clock for the store, the engine, the API and the pages.
+	db.Now = testclock.Now
+	clock := func() time.Time { return db.Now() }
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -53,18 +58,19 @@ func startXlingStack(t *testing.T, prepare func(*sqlstore.DB)) (string, *sqlstor
 		}
 		es = append(es, e)
 	}
-	engine := search.New(sharedAnalyzer(t), db, search.Options{Logger: logger, Lexicon: lexicon.New(es...)})
+	engine := search.New(sharedAnalyzer(t), db, search.Options{Now: clock, Logger: logger, Lexicon: lexicon.New(es...)})
 	if err := engine.Build(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := engine.CatchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	api := httpapi.New(db, logger, metrics.NewRegistry(), httpapi.Config{Passwords: fastPasswords, Search: engine})
+	api := httpapi.New(db, logger, metrics.NewRegistry(), httpapi.Config{Now: clock, Passwords: fastPasswords, Search: engine})
 	pages, err := web.New(db, engine, api, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
+	pages.SetClock(clock)
 	srv := httptest.NewServer(api.Handler(pages))
 	t.Cleanup(srv.Close)
 	return srv.URL, db

@@ -31,6 +31,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/sqlstore"
@@ -58,6 +59,18 @@ type Env struct {
 	// beforeIndex, if set, is called by serve before it builds the search
 	// index (tests hold the build back with it to observe /readyz).
 	beforeIndex func(context.Context)
+	// Now is the one clock of every command (nil: the wall clock): serve
+	// hands it to the store, the search engine, the API, the pages and the
+	// background jobs alike, so that they never disagree about "now".
+	Now func() time.Time
+}
+
+// now reads the Env's clock.
+func (e *Env) now() time.Time {
+	if e.Now == nil {
+		return time.Now()
+	}
+	return e.Now()
 }
 
 // usageError is a mistake in the command line (exit status 2).
@@ -171,6 +184,7 @@ func (e *Env) openDB(ctx context.Context, dsn string, opt sqlstore.Options) (*sq
 	if err != nil {
 		return nil, err
 	}
+	db.Now = e.now
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", redact(dsn), err)

@@ -18,6 +18,7 @@ import (
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/internal/pgtest"
+	"github.com/kakehashi/kakehashi/internal/testclock"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
@@ -37,7 +38,7 @@ type result struct {
 func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	e := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+	e := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }, Now: testclock.Now}
 	err := e.Run(context.Background(), args)
 	return result{out.String(), errb.String(), err}
 }
@@ -445,12 +446,12 @@ func TestIntroductionsCommand(t *testing.T) {
 	if err := store.CreateListing(ctx, l, sys); err != nil {
 		t.Fatal(err)
 	}
-	store.Now = func() time.Time { return time.Now().Add(-30 * 24 * time.Hour) }
+	store.Now = func() time.Time { return testclock.Now().Add(-30 * 24 * time.Hour) }
 	in := &kakehashi.Introduction{ListingID: l.ID, RequesterID: requester.ID, RequesterOrgID: other.ID, Message: "Hello"}
 	if err := store.CreateIntroduction(ctx, in, requester); err != nil {
 		t.Fatal(err)
 	}
-	store.Now = time.Now
+	store.Now = testclock.Now
 	r := runCLI(t, nil, "", "introductions", "--db", db, "--stalled")
 	if r.err != nil || !strings.Contains(r.stdout, "interest") || !strings.Contains(r.stdout, "yes") {
 		t.Fatalf("stalled queue: %v\n%s", r.err, r.stdout)

@@ -31,7 +31,7 @@ func (e *Env) introductionsCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	before := time.Now().Add(-time.Duration(*stallDays) * 24 * time.Hour)
+	before := e.now().Add(-time.Duration(*stallDays) * 24 * time.Hour)
 	if *remind {
 		n, err := db.RemindStalled(ctx, before)
 		if err != nil {
@@ -77,7 +77,7 @@ func (e *Env) introductionsCmd(ctx context.Context, args []string) error {
 			coord = fmt.Sprint(in.CoordinatorID)
 		}
 		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%d\t%s\t%s\n", in.ID, in.ListingID, in.Stage, in.Outcome,
-			in.StageChangedAt.Format(time.DateOnly), int(time.Since(in.StageChangedAt).Hours()/24), stalledMark, coord)
+			in.StageChangedAt.Format(time.DateOnly), int(e.now().Sub(in.StageChangedAt).Hours()/24), stalledMark, coord)
 	}
 	return tw.Flush()
 }

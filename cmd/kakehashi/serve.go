@@ -50,6 +50,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := e.logger()
+	now := e.now // the one clock of every layer and job below
 	if *maxConns < 0 || *idleConns < 0 || *connLifetime < 0 || *connIdle < 0 || *follow < 0 {
 		return usageError{"--max-conns, --max-idle-conns, --conn-max-lifetime, --conn-max-idle-time and --follow-interval must not be negative"}
 	}
@@ -125,7 +126,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("load text analysis: %w", err)
 	}
-	engine := search.New(an, db, search.Options{Logger: log, Lexicon: loadLexicon(log, *lexPath), StaleAfter: *staleAfter})
+	engine := search.New(an, db, search.Options{Logger: log, Lexicon: loadLexicon(log, *lexPath), Now: now, StaleAfter: *staleAfter})
 	wake := db.WaitChanges(ctx, sqlstore.WaitOptions{Logger: log})
 	go runIndex(ctx, engine, log, *follow, wake, e.beforeIndex)
 	reg.AddGauge(metrics.Gauge{Name: "kakehashi_search_index", Help: "Search index size and change-feed position.",
@@ -138,11 +139,11 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 		return usageError{"--stall-days must be at least 1"}
 	}
 	stallAfter := time.Duration(*stallDays) * 24 * time.Hour
-	go remindStalled(ctx, db, log, stallAfter, time.Hour)
+	go remindStalled(ctx, db, log, now, stallAfter, time.Hour)
 	if *deliverEvery <= 0 || *alertEvery <= 0 {
 		return usageError{"--deliver-interval and --alert-interval must be positive"}
 	}
-	go checkAlerts(ctx, db, engine, log, *alertEvery)
+	go checkAlerts(ctx, db, engine, log, now, *alertEvery)
 	if *kpiEvery <= 0 {
 		return usageError{"--kpi-refresh must be positive"}
 	}
@@ -152,16 +153,16 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("load screening lists: %w", err)
 	}
 	go refreshScreening(ctx, screen, log, 30*time.Second)
-	api := httpapi.New(db, log, reg, httpapi.Config{SecureCookies: *secure, Search: engine, StallAfter: stallAfter, Screening: screen,
+	api := httpapi.New(db, log, reg, httpapi.Config{Now: now, SecureCookies: *secure, Search: engine, StallAfter: stallAfter, Screening: screen,
 		ReadyChecks:  []httpapi.ReadyCheck{{Name: "search", Check: engine.Probe}},
 		ReadyDetails: []httpapi.ReadyDetail{{Name: "languages", Info: engine.Languages}}})
 	pages, err := web.New(db, engine, api, log)
 	if err != nil {
 		return fmt.Errorf("web pages: %w", err)
 	}
+	pages.SetClock(now)
 	pages.SetStallAfter(stallAfter)
 	pages.SetIntroducer(screen.CreateIntroduction)
-	pages.SetGate(screen.ApplyGate)
 	pages.SetScreener(screen.Screen)
 	pages.SetChecker(screen.Check)
 	srv := &http.Server{
@@ -181,7 +182,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 		*baseURL = "http://" + ln.Addr().String()
 	}
 	deliverer := notify.New(db, notify.Config{SMTPAddr: *smtpAddr, SMTPUser: *smtpUser, SMTPPassword: e.Getenv("KAKEHASHI_SMTP_PASSWORD"),
-		From: *smtpFrom, BaseURL: *baseURL, Logger: log})
+		From: *smtpFrom, BaseURL: *baseURL, Logger: log, Now: now})
 	delivered := make(chan struct{})
 	dctx, stopDelivery := context.WithCancel(ctx)
 	defer func() { stopDelivery(); <-delivered }()
@@ -214,11 +215,11 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 
 // remindStalled reminds the owners and coordinators of stalled
 // introductions, every interval until ctx ends.
-func remindStalled(ctx context.Context, db *sqlstore.DB, log *slog.Logger, stallAfter, every time.Duration) {
+func remindStalled(ctx context.Context, db *sqlstore.DB, log *slog.Logger, now func() time.Time, stallAfter, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		n, err := db.RemindStalled(ctx, time.Now().Add(-stallAfter))
+		n, err := db.RemindStalled(ctx, now().Add(-stallAfter))
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Error("remind stalled introductions", "err", err)
@@ -275,7 +276,7 @@ func refreshScreening(ctx context.Context, s *compliance.Service, log *slog.Logg
 // checkAlerts announces new seeds matching saved alerts, every interval
 // until ctx ends, once the search index is built. Seeds younger than a
 // minute wait for the next round, so that the index has them.
-func checkAlerts(ctx context.Context, db *sqlstore.DB, engine *search.Engine, log *slog.Logger, every time.Duration) {
+func checkAlerts(ctx context.Context, db *sqlstore.DB, engine *search.Engine, log *slog.Logger, now func() time.Time, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -287,7 +288,7 @@ func checkAlerts(ctx context.Context, db *sqlstore.DB, engine *search.Engine, lo
 		if engine.Ready(ctx) != nil {
 			continue
 		}
-		n, err := db.CheckAlerts(ctx, notify.SeedMatcher{Engine: engine}, time.Now().Add(-time.Minute))
+		n, err := db.CheckAlerts(ctx, notify.SeedMatcher{Engine: engine}, now().Add(-time.Minute))
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Error("check saved alerts", "err", err)

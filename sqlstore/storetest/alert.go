@@ -50,7 +50,7 @@ func testAlerts(t *testing.T, newDSN NewDSN) {
 	wantCode(t, p.db.CreateAlert(ctx, &notify.Alert{ListingID: need.ID}, p.requester), kakehashi.ECONFLICT)
 
 	m := titleMatcher{p.db}
-	if n, err := p.db.CheckAlerts(ctx, m, time.Now().Add(time.Second)); err != nil || n != 0 {
+	if n, err := p.db.CheckAlerts(ctx, m, p.db.Now().Add(time.Second)); err != nil || n != 0 {
 		t.Fatalf("check before any new seed: %d, %v", n, err)
 	}
 	match := Listing(p.ownerOrg.ID, "new-match")
@@ -60,10 +60,10 @@ func testAlerts(t *testing.T, newDSN NewDSN) {
 	other.Title = "Unrelated optics"
 	mustListing(t, p.db, other)
 	before := len(outboxRows(t, p.db))
-	if n, err := p.db.CheckAlerts(ctx, m, time.Now().Add(time.Second)); err != nil || n != 1 {
+	if n, err := p.db.CheckAlerts(ctx, m, p.db.Now().Add(time.Second)); err != nil || n != 1 {
 		t.Fatalf("check: %d announced, %v; want 1", n, err)
 	}
-	if n, err := p.db.CheckAlerts(ctx, m, time.Now().Add(time.Second)); err != nil || n != 0 {
+	if n, err := p.db.CheckAlerts(ctx, m, p.db.Now().Add(time.Second)); err != nil || n != 0 {
 		t.Fatalf("second check: %d announced, %v; want 0", n, err)
 	}
 	ns, err := p.db.Notifications(ctx, p.requester.ID, false, 10)

@@ -477,7 +477,7 @@ func testConsortiumKPIs(t *testing.T, newDSN NewDSN) {
 	if err := db.CreateConsortium(ctx, gb, w.companyAdmin); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now().UTC()
+	now := db.Now().UTC()
 	k, err := db.ConsortiumKPIs(ctx, kakehashi.KPIFilter{From: now.Add(-time.Hour), To: now.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)

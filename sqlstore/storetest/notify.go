@@ -182,7 +182,7 @@ func testOutboxLease(t *testing.T, newDSN NewDSN) {
 	p := newParties(t, newDSN, kakehashi.VisibilityPublic)
 	ctx := context.Background()
 	p.interest(t) // one e-mail to the owner
-	now := time.Now().Add(time.Second)
+	now := p.db.Now().Add(time.Second)
 	first, err := p.db.ClaimOutbox(ctx, now, time.Minute, 10)
 	if err != nil || len(first) != 1 {
 		t.Fatalf("claim: %d messages, %v; want 1", len(first), err)
@@ -250,7 +250,7 @@ func testOutboxDeliveredAfterOutage(t *testing.T, newDSN NewDSN) {
 	}
 
 	smtpAddr := notifytest.FreeAddr(t) // the relay is down: nothing listens
-	clk := &clock{t: time.Now().Add(time.Second)}
+	clk := &clock{t: p.db.Now().Add(time.Second)}
 	d := notify.New(p.db, notify.Config{SMTPAddr: smtpAddr, From: "Kakehashi <noreply@kakehashi.example>", BaseURL: "https://kakehashi.example/",
 		BackoffBase: time.Minute, BackoffCap: 10 * time.Minute, Timeout: 5 * time.Second, Now: clk.Now})
 
@@ -408,7 +408,7 @@ func testOutboxConcurrentDeliverers(t *testing.T, newDSN NewDSN) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d := notify.New(p.db, notify.Config{SMTPAddr: srv.Addr, BatchSize: 5, Timeout: 5 * time.Second, Now: func() time.Time { return time.Now().Add(time.Second) }})
+			d := notify.New(p.db, notify.Config{SMTPAddr: srv.Addr, BatchSize: 5, Timeout: 5 * time.Second, Now: func() time.Time { return p.db.Now().Add(time.Second) }})
 			for {
 				r, err := d.RunOnce(ctx)
 				if err != nil {
@@ -455,7 +455,7 @@ func testOutboxGivesUp(t *testing.T, newDSN NewDSN) {
 	if err := p.db.DeleteWebhook(ctx, p.ownerOrg.ID, gone.ID, admin()); err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: time.Now().Add(time.Second)}
+	clk := &clock{t: p.db.Now().Add(time.Second)}
 	d := notify.New(p.db, notify.Config{MaxAttempts: 3, BackoffBase: time.Minute, BackoffCap: time.Hour, Timeout: 5 * time.Second, Now: clk.Now})
 	var results []notify.Result
 	for range 4 {

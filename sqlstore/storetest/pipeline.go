@@ -229,7 +229,7 @@ func testConfidentialRevealedOnAccept(t *testing.T, newDSN NewDSN) {
 	session := func(u *kakehashi.User) *kakehashi.User {
 		tok := []byte("session-of-" + u.Email)
 		p.db.DeleteSession(ctx, tok)
-		now := time.Now()
+		now := p.db.Now()
 		if err := p.db.CreateSession(ctx, tok, kakehashi.Session{UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
