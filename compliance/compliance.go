@@ -89,9 +89,16 @@ func (s *Service) install(ix *screening.Index, version int64) {
 
 // index returns the index screened against.
 func (s *Service) index() *screening.Index {
+	ix, _ := s.snapshot()
+	return ix
+}
+
+// snapshot returns the index screened against and the list version it
+// was built from, read together.
+func (s *Service) snapshot() (*screening.Index, int64) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.ix
+	return s.ix, s.version
 }
 
 // Version returns the list version the index holds (0: none).
@@ -147,9 +154,7 @@ func (s *Service) checkOrg(ix *screening.Index, o *kakehashi.Organization) []scr
 // calls it inside its transactions (sqlstore.Screener). The result is not
 // stored; its ListVersion is the version the index holds.
 func (s *Service) Assess(o *kakehashi.Organization) (*kakehashi.ScreeningResult, error) {
-	s.mu.RLock()
-	ix, version := s.ix, s.version
-	s.mu.RUnlock()
+	ix, version := s.snapshot()
 	hits := s.checkOrg(ix, o)
 	raw, err := json.Marshal(hits)
 	if err != nil {
