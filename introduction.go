@@ -208,22 +208,28 @@ func (in *Introduction) CheckTransition(t Transition) error {
 
 // StageEvent records one move of an introduction.
 type StageEvent struct {
-	ID             int64     `json:"id"`
-	IntroductionID int64     `json:"introduction_id"`
-	ActorID        int64     `json:"actor_id"`
-	From           Stage     `json:"from"`
-	To             Stage     `json:"to"`
-	Note           string    `json:"note,omitempty"`
-	At             time.Time `json:"at"`
+	ID             int64 `json:"id"`
+	IntroductionID int64 `json:"introduction_id"`
+	// ActorID is 0 for the platform itself, and for a person the viewer
+	// may not know (ActorHidden; see HidesPerson).
+	ActorID     int64     `json:"actor_id"`
+	ActorHidden bool      `json:"actor_hidden,omitempty"`
+	From        Stage     `json:"from"`
+	To          Stage     `json:"to"`
+	Note        string    `json:"note,omitempty"`
+	At          time.Time `json:"at"`
 }
 
 // Message is one post in an introduction's thread.
 type Message struct {
-	ID             int64     `json:"id"`
-	IntroductionID int64     `json:"introduction_id"`
-	AuthorID       int64     `json:"author_id"`
-	Body           string    `json:"body"`
-	CreatedAt      time.Time `json:"created_at"`
+	ID             int64 `json:"id"`
+	IntroductionID int64 `json:"introduction_id"`
+	// AuthorID is 0 for an author the viewer may not know (AuthorHidden;
+	// see HidesPerson).
+	AuthorID     int64     `json:"author_id"`
+	AuthorHidden bool      `json:"author_hidden,omitempty"`
+	Body         string    `json:"body"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 // Validate reports an empty or oversized message.
@@ -297,6 +303,50 @@ func RedactIntroduction(u *User, in *Introduction, confidential bool) *Introduct
 	}
 	c := *in
 	c.OwnerOrgID, c.OwnerHidden = 0, true
+	return &c
+}
+
+// HidesPerson reports whether person p, who acted on introduction in (as
+// stored) or wrote in its thread, must stay anonymous to a viewer who sees
+// the introduction as shown — what RedactIntroduction returned for them.
+// While the owner is hidden, so are the people who speak for it: a user id
+// names a person, and the public researcher profiles tie people to their
+// organization. Only the requester, members of the requesting organization
+// and platform staff outside the owner stay named; a person who cannot be
+// found (nil) stays hidden, since nobody can tell which side they were on.
+// Every reader of the pipeline — the API, the pages, the webhooks — asks
+// this one function.
+func HidesPerson(in, shown *Introduction, p *User) bool {
+	if !shown.OwnerHidden {
+		return false
+	}
+	if p == nil || p.InOrg(in.OwnerOrgID) {
+		return true
+	}
+	return p.ID != in.RequesterID && !p.InOrg(in.RequesterOrgID) && !p.IsStaff()
+}
+
+// RedactStageEvent returns e as a viewer who sees introduction in as shown
+// may see it: without its actor when HidesPerson hides them. actor is the
+// user e.ActorID names (nil if gone); e itself is never changed.
+func RedactStageEvent(in, shown *Introduction, e *StageEvent, actor *User) *StageEvent {
+	if e.ActorID == 0 || !HidesPerson(in, shown, actor) {
+		return e
+	}
+	c := *e
+	c.ActorID, c.ActorHidden = 0, true
+	return &c
+}
+
+// RedactMessage returns m as a viewer who sees introduction in as shown may
+// see it: without its author when HidesPerson hides them. author is the
+// user m.AuthorID names (nil if gone); m itself is never changed.
+func RedactMessage(in, shown *Introduction, m *Message, author *User) *Message {
+	if m.AuthorID == 0 || !HidesPerson(in, shown, author) {
+		return m
+	}
+	c := *m
+	c.AuthorID, c.AuthorHidden = 0, true
 	return &c
 }
 

@@ -2,8 +2,9 @@ package httpapi_test
 
 // The authorization matrix: every API operation × six callers × three
 // listing visibilities, with the exact status each must get, on both
-// backends; and the list invariant: GET /listings never returns a record
-// the caller may not see, nor hides one they may.
+// backends, each refusal leaving the store unchanged; and the list
+// invariant: GET /listings never returns a record the caller may not see,
+// nor hides one they may.
 
 import (
 	"context"
@@ -31,6 +32,7 @@ func TestAuthorization(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t, b.dsn, httpapi.Config{})
+			e.trackChanges()
 			t.Run("EveryOperationInMatrix", func(t *testing.T) { testMatrixCoversAPI(t, e.with(t)) })
 			t.Run("Matrix", func(t *testing.T) { testMatrix(t, e.with(t)) })
 			t.Run("ListInvariant", func(t *testing.T) { testListInvariant(t, e.with(t)) })
@@ -49,6 +51,9 @@ type cell struct {
 // authzCase is one row of the matrix: an operation, the status each cell
 // must get, and how to call it. run returns the response and, optionally,
 // checks to make once the status is right (on the stored state, on the body).
+// Whatever the row, the runner checks that a refused request (status 400 or
+// more) changed nothing in the store, through the change log (changes_test.go):
+// no record written, no audit entry, no notification queued.
 type authzCase struct {
 	op   string // "METHOD /path" as in the OpenAPI document
 	note string // tells apart cases of one operation
@@ -851,7 +856,10 @@ func testMatrix(t *testing.T, e *testEnv) {
 	for _, v := range kakehashi.Visibilities {
 		base[v] = e.listing(e.own.ID, v, kakehashi.StatusOpen)
 	}
-	cells := 0
+	// refused counts the refused requests checked against the change log,
+	// allowedWrites the allowed writes the log saw change the store: if
+	// none did, the log is not watching and the check proves nothing.
+	cells, refused, allowedWrites := 0, 0, 0
 	for _, tc := range authzCases() {
 		name := tc.op
 		if tc.note != "" {
@@ -868,6 +876,15 @@ func testMatrix(t *testing.T, e *testEnv) {
 						if r.status != want {
 							t.Fatalf("%s as %s, visibility %s: status %d, want %d; body: %.400s", name, a, v, r.status, want, r.body)
 						}
+						switch changed := e.changes.since(t, r.mark); {
+						case r.status >= 400:
+							refused++
+							if len(changed) > 0 {
+								t.Errorf("refused %s %s (status %d) changed the store, which must be left as it was:\n%s", r.method, r.path, r.status, changesText(changed))
+							}
+						case r.method != http.MethodGet && len(changed) > 0:
+							allowedWrites++
+						}
 						if want >= 400 {
 							r.wantProblem(t, want)
 						}
@@ -879,7 +896,19 @@ func testMatrix(t *testing.T, e *testEnv) {
 			}
 		})
 	}
-	t.Logf("%d matrix cells", cells)
+	t.Logf("%d matrix cells; %d refused requests checked against the change log", cells, refused)
+	if refused == 0 || allowedWrites == 0 {
+		t.Errorf("the change log saw %d allowed writes change the store and checked %d refused requests: it is not watching", allowedWrites, refused)
+	}
+}
+
+// changesText lists changes one per line, for a failure message.
+func changesText(cs []change) string {
+	lines := make([]string, len(cs))
+	for i, c := range cs {
+		lines[i] = "    " + c.String()
+	}
+	return strings.Join(lines, "\n")
 }
 
 // testListInvariant pages through GET /listings as every caller, with and

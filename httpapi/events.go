@@ -141,6 +141,55 @@ type ParticipantView struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
+// ListingReader reads one listing, as the store does.
+type ListingReader interface {
+	Listing(ctx context.Context, id int64) (*kakehashi.Listing, error)
+}
+
+// ShownParticipants returns the registrations ps as viewer may see them:
+// each one's linked listings cut to those viewer may see with their owner
+// (kakehashi.SeesFullListing). A registration names its organization, so
+// linking a draft, or a confidential listing whose owner is hidden from the
+// viewer, would give either away; rankings built on the result count only
+// what the viewer may see. ps is not changed; gone listings are dropped.
+// The API and the pages both show participants through it.
+func ShownParticipants(ctx context.Context, r ListingReader, viewer *kakehashi.User, ps []*kakehashi.Participant) ([]*kakehashi.Participant, error) {
+	shown := map[int64]bool{}
+	out := make([]*kakehashi.Participant, len(ps))
+	for i, p := range ps {
+		c := *p
+		c.ListingIDs = make([]int64, 0, len(p.ListingIDs))
+		for _, id := range p.ListingIDs {
+			ok, seen := shown[id]
+			if !seen {
+				l, err := r.Listing(ctx, id)
+				switch {
+				case kakehashi.ErrorCode(err) == kakehashi.ENOTFOUND:
+				case err != nil:
+					return nil, err
+				default:
+					ok = kakehashi.SeesFullListing(viewer, l)
+				}
+				shown[id] = ok
+			}
+			if ok {
+				c.ListingIDs = append(c.ListingIDs, id)
+			}
+		}
+		out[i] = &c
+	}
+	return out, nil
+}
+
+// participants loads e's registrations as u may see them (ShownParticipants).
+func (s *Server) participants(ctx context.Context, u *kakehashi.User, e *kakehashi.Event) ([]*kakehashi.Participant, error) {
+	ps, err := s.store.Participants(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	return ShownParticipants(ctx, s.store, u, ps)
+}
+
 func participantView(u *kakehashi.User, e *kakehashi.Event, p *kakehashi.Participant) ParticipantView {
 	v := ParticipantView{ID: p.ID, EventID: p.EventID, OrgID: p.OrgID, Name: p.Name, Profile: p.Profile, ListingIDs: p.ListingIDs,
 		Mine: u != nil && u.ID == p.UserID, CreatedAt: p.CreatedAt}
@@ -349,7 +398,7 @@ func (s *Server) registerEvents(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		ps, err := s.store.Participants(ctx, e.ID)
+		ps, err := s.participants(ctx, u, e)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
@@ -791,7 +840,7 @@ func (s *Server) suggestions(ctx context.Context, u *kakehashi.User, e *kakehash
 	if s.search == nil || !ok {
 		return nil, huma.Error503ServiceUnavailable("suggestions need the search engine, which this server runs without")
 	}
-	ps, err := s.store.Participants(ctx, e.ID)
+	ps, err := s.participants(ctx, u, e)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
@@ -887,7 +936,7 @@ func (s *Server) runScheduler(ctx context.Context, u *kakehashi.User, e *kakehas
 
 // agenda lists u's meetings at e in time order.
 func (s *Server) agenda(ctx context.Context, u *kakehashi.User, e *kakehashi.Event) ([]AgendaItem, error) {
-	ps, err := s.store.Participants(ctx, e.ID)
+	ps, err := s.participants(ctx, u, e)
 	if err != nil {
 		return nil, err
 	}

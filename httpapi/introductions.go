@@ -25,7 +25,7 @@ type introOutput struct{ Body *kakehashi.Introduction }
 
 // showIntro prepares an introduction for viewer: the stall flag, and the
 // owner of a confidential listing hidden from the requester's side until
-// the owner accepts.
+// the owner accepts, with a coordinator who belongs to that owner.
 func (s *Server) showIntro(ctx context.Context, viewer *kakehashi.User, in *kakehashi.Introduction) (*kakehashi.Introduction, error) {
 	l, err := s.store.Listing(ctx, in.ListingID)
 	if err != nil {
@@ -36,8 +36,43 @@ func (s *Server) showIntro(ctx context.Context, viewer *kakehashi.User, in *kake
 		c := *in
 		out = &c
 	}
+	if out.OwnerHidden && out.CoordinatorID != 0 {
+		coord, err := s.person(ctx, out.CoordinatorID)
+		if err != nil {
+			return nil, err
+		}
+		if kakehashi.HidesPerson(in, out, coord) {
+			out.CoordinatorID = 0
+		}
+	}
 	out.Stalled = out.Open() && out.StageChangedAt.Before(s.now().Add(-s.stallAfter))
 	return out, nil
+}
+
+// person loads the user an introduction names, nil if the account is gone.
+func (s *Server) person(ctx context.Context, id int64) (*kakehashi.User, error) {
+	u, err := s.store.User(ctx, id)
+	if kakehashi.ErrorCode(err) == kakehashi.ENOTFOUND {
+		return nil, nil
+	}
+	return u, err
+}
+
+// people returns a loader of the users an introduction's history or thread
+// names, each read once.
+func (s *Server) people(ctx context.Context) func(id int64) (*kakehashi.User, error) {
+	seen := map[int64]*kakehashi.User{}
+	return func(id int64) (*kakehashi.User, error) {
+		if u, ok := seen[id]; ok {
+			return u, nil
+		}
+		u, err := s.person(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		seen[id] = u
+		return u, nil
+	}
 }
 
 // visibleIntro loads an introduction the caller takes part in (or staff);
@@ -208,12 +243,28 @@ func (s *Server) registerIntroductions(api huma.API) {
 		OperationID: "list-introduction-events", Method: http.MethodGet, Path: "/introductions/{id}/events", Tags: []string{"pipeline"},
 		Summary: "An introduction's stage history",
 	}, func(ctx context.Context, in *idPath) (*struct{ Body []*kakehashi.StageEvent }, error) {
-		if _, _, err := s.visibleIntro(ctx, in.ID); err != nil {
+		u, stored, err := s.visibleIntro(ctx, in.ID)
+		if err != nil {
 			return nil, err
+		}
+		shown, err := s.showIntro(ctx, u, stored)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
 		}
 		events, err := s.store.StageEvents(ctx, in.ID)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
+		}
+		person := s.people(ctx)
+		for i, ev := range events {
+			if ev.ActorID == 0 {
+				continue
+			}
+			actor, err := person(ev.ActorID)
+			if err != nil {
+				return nil, s.apiError(ctx, err)
+			}
+			events[i] = kakehashi.RedactStageEvent(stored, shown, ev, actor)
 		}
 		return &struct{ Body []*kakehashi.StageEvent }{Body: events}, nil
 	})
@@ -222,12 +273,28 @@ func (s *Server) registerIntroductions(api huma.API) {
 		OperationID: "list-messages", Method: http.MethodGet, Path: "/introductions/{id}/messages", Tags: []string{"pipeline"},
 		Summary: "An introduction's message thread",
 	}, func(ctx context.Context, in *idPath) (*struct{ Body []*kakehashi.Message }, error) {
-		if _, _, err := s.visibleIntro(ctx, in.ID); err != nil {
+		u, stored, err := s.visibleIntro(ctx, in.ID)
+		if err != nil {
 			return nil, err
+		}
+		shown, err := s.showIntro(ctx, u, stored)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
 		}
 		msgs, err := s.store.Messages(ctx, in.ID)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
+		}
+		person := s.people(ctx)
+		for i, m := range msgs {
+			if m.AuthorID == 0 {
+				continue
+			}
+			author, err := person(m.AuthorID)
+			if err != nil {
+				return nil, s.apiError(ctx, err)
+			}
+			msgs[i] = kakehashi.RedactMessage(stored, shown, m, author)
 		}
 		return &struct{ Body []*kakehashi.Message }{Body: msgs}, nil
 	})

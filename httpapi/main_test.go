@@ -90,6 +90,8 @@ type testEnv struct {
 	actors map[actorID]*actor
 	seq    *atomic.Int64
 	engine *search.Engine
+	// changes, once trackChanges installed it, logs every row written.
+	changes *changeLog
 }
 
 // with returns a copy of e whose helpers report to t, for use in subtests.
@@ -271,9 +273,13 @@ func (e *testEnv) as(a actorID) cred {
 }
 
 type response struct {
-	status int
-	header http.Header
-	body   []byte
+	method, path string
+	status       int
+	header       http.Header
+	body         []byte
+	// mark is the position of the change log when the request was sent
+	// (0 when the env does not track changes).
+	mark int64
 }
 
 // do calls the API at /api/v1+path. body is sent as is when it is a string
@@ -312,6 +318,10 @@ func (e *testEnv) request(method, path string, body any, creds ...cred) *respons
 			c(req)
 		}
 	}
+	var mark int64
+	if e.changes != nil {
+		mark = e.changes.mark(e.t)
+	}
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", method, path, err)
@@ -321,7 +331,7 @@ func (e *testEnv) request(method, path string, body any, creds ...cred) *respons
 	if err != nil {
 		e.t.Fatalf("%s %s: read body: %v", method, path, err)
 	}
-	return &response{status: resp.StatusCode, header: resp.Header, body: b}
+	return &response{method: method, path: path, status: resp.StatusCode, header: resp.Header, body: b, mark: mark}
 }
 
 // want fails the test unless r has the given status.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/httpapi"
+	"github.com/kakehashi/kakehashi/internal/testwait"
 	"github.com/kakehashi/kakehashi/search"
 	"github.com/kakehashi/kakehashi/sqlstore"
 	"github.com/kakehashi/kakehashi/sqlstore/storetest"
@@ -254,20 +255,18 @@ func TestReadyzReportsAStuckSearchIndex(t *testing.T) {
 	})
 	waitReady := func(what string, want int, cond func(map[string]string) bool) map[string]string {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			status, checks, err := readyz(t, e.srv.URL, 10*time.Second)
-			if err != nil {
+		var status int
+		var checks map[string]string
+		if !testwait.Until(10*time.Second, func() bool {
+			var err error
+			if status, checks, err = readyz(t, e.srv.URL, 10*time.Second); err != nil {
 				t.Fatalf("/readyz: %v", err)
 			}
-			if status == want && cond(checks) {
-				return checks
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("/readyz did not report %s within 10s: status %d, checks %v", what, status, checks)
-			}
-			time.Sleep(10 * time.Millisecond)
+			return status == want && cond(checks)
+		}) {
+			t.Fatalf("/readyz did not report %s within 10s: status %d, checks %v", what, status, checks)
 		}
+		return checks
 	}
 	waitReady("ready", http.StatusOK, func(c map[string]string) bool { return c["search"] == "ok" })
 

@@ -29,7 +29,7 @@ func xlingEnv(t *testing.T, e *testEnv, lex *lexicon.Lexicon) *testEnv {
 	if _, err := engine.CatchUp(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	api := httpapi.New(e.db, slog.New(slog.DiscardHandler), metrics.NewRegistry(), httpapi.Config{Passwords: fastPasswords, Search: engine,
+	api := httpapi.New(e.db, slog.New(slog.DiscardHandler), metrics.NewRegistry(), httpapi.Config{Now: e.db.Now, Passwords: fastPasswords, Search: engine,
 		ReadyDetails: []httpapi.ReadyDetail{{Name: "languages", Info: engine.Languages}}})
 	srv := httptest.NewServer(api.Handler(nil))
 	t.Cleanup(srv.Close)

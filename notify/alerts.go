@@ -18,7 +18,9 @@ type SeedMatcher struct {
 	K      int
 }
 
-// MatchingSeeds returns the ids of need's best matching seeds.
+// MatchingSeeds returns the ids of need's best matching seeds, ranked
+// against need as viewer may see it (search.Engine.RankListing redacts it):
+// an alert must not probe a confidential body its owner may not read.
 func (m SeedMatcher) MatchingSeeds(ctx context.Context, need *kakehashi.Listing, viewer *kakehashi.User) ([]int64, error) {
 	k := m.K
 	if k <= 0 {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/internal/testwait"
 	"github.com/kakehashi/kakehashi/search"
 	"github.com/kakehashi/kakehashi/sqlstore"
 	"github.com/kakehashi/kakehashi/sqlstore/storetest"
@@ -198,7 +199,7 @@ func TestOpenFilterAndDeadline(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	l := f.byTitle["AI triage of chest radiographs"]
-	past := time.Now().Add(-48 * time.Hour)
+	past := f.db.Now().Add(-48 * time.Hour)
 	l.Deadline = &past
 	if err := f.db.UpdateListing(ctx, l, system); err != nil {
 		t.Fatal(err)
@@ -220,43 +221,26 @@ func TestWriteSearchableWithinOneSecond(t *testing.T) {
 	defer cancel()
 	go f.engine.Follow(ctx, 100*time.Millisecond)
 	l := listing(f.us.ID, kakehashi.SideSeed, kakehashi.KindTechnology, "en", "Perovskite tandem solar cells", "28% efficient modules.", "")
-	start := time.Now()
 	if err := f.db.CreateListing(ctx, l, system); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if got := f.search(t, search.Query{Text: "perovskite"}); len(got) == 1 {
-			break
-		}
-		if time.Since(start) > time.Second {
-			t.Fatal("a new listing was not searchable within one second")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testwait.For(t, time.Second, func() bool { return len(f.search(t, search.Query{Text: "perovskite"})) == 1 },
+		"a new listing becoming searchable")
 	// Changes and visibility changes follow too.
 	l.Visibility = kakehashi.VisibilityMembers
 	if err := f.db.UpdateListing(ctx, l, system); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(time.Second)
-	for len(f.search(t, search.Query{Text: "perovskite"})) != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("a listing made members-only stayed visible to anonymous search")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testwait.For(t, time.Second, func() bool { return len(f.search(t, search.Query{Text: "perovskite"})) == 0 },
+		"a listing made members-only leaving anonymous search")
 	// An organization moving country re-indexes its listings.
 	f.us.Country = "CA"
 	if err := f.db.UpdateOrganization(ctx, f.us, system); err != nil {
 		t.Fatal(err)
 	}
-	deadline = time.Now().Add(time.Second)
-	for len(f.search(t, search.Query{Text: "chest", Filter: search.Filter{Country: "CA"}})) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("an organization's new country was not indexed")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testwait.For(t, time.Second, func() bool {
+		return len(f.search(t, search.Query{Text: "chest", Filter: search.Filter{Country: "CA"}})) != 0
+	}, "an organization's new country being indexed")
 }
 
 func TestMatchExplainsAndIsDeterministic(t *testing.T) {

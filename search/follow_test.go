@@ -2,61 +2,90 @@ package search_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/internal/testwait"
 	"github.com/kakehashi/kakehashi/search"
+	"github.com/kakehashi/kakehashi/sqlstore"
 )
+
+// feedWatch is the store as an engine's source that counts the catch-ups:
+// the reads of the change feed that found nothing more to apply. A test
+// waits on the count for the follower to have caught up, instead of
+// sleeping for a time it hopes is long enough.
+type feedWatch struct {
+	*sqlstore.DB
+	caughtUp atomic.Int64
+}
+
+func (w *feedWatch) ListingChanges(ctx context.Context, afterSeq int64, limit int) ([]kakehashi.ListingChange, error) {
+	ch, err := w.DB.ListingChanges(ctx, afterSeq, limit)
+	if err == nil && len(ch) == 0 {
+		w.caughtUp.Add(1)
+	}
+	return ch, err
+}
 
 // TestFollowWake checks that a wake-up applies the change feed at once,
 // long before the next poll, and that a closed wake channel leaves the
-// follower running on its poll alone.
+// follower running on its poll alone: neither stopped nor catching up
+// again and again.
 func TestFollowWake(t *testing.T) {
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	src := &feedWatch{DB: f.db}
+	f.engine = search.New(sharedAnalyzer(t), src, search.Options{Now: f.db.Now})
+	if err := f.engine.Build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.engine.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	caughtUp := src.caughtUp.Load()
 	wake := make(chan struct{}, 1)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		f.engine.FollowWake(ctx, time.Hour, wake)
 	}()
-	searchable := func(text string, within time.Duration) bool {
-		deadline := time.Now().Add(within)
-		for time.Now().Before(deadline) {
-			if got := f.search(t, search.Query{Text: text}); len(got) == 1 {
-				return true
-			}
-			time.Sleep(5 * time.Millisecond)
+	stopped := func() bool {
+		select {
+		case <-done:
+			return true
+		default:
+			return false
 		}
-		return false
 	}
-	// Let the follower's first catch-up (at start) pass, so that only the
-	// wake-up below can apply the new listing.
-	time.Sleep(500 * time.Millisecond)
+	searchable := func() bool { return len(f.search(t, search.Query{Text: "perovskite"})) == 1 }
+
+	// The follower catches up once as it starts. The listing is written
+	// after that, so that only the wake-up below can apply it.
+	testwait.For(t, 10*time.Second, func() bool { return src.caughtUp.Load() > caughtUp }, "the follower's first catch-up")
 	l := listing(f.us.ID, kakehashi.SideSeed, kakehashi.KindTechnology, "en", "Perovskite tandem solar cells", "28% efficient modules.", "")
 	if err := f.db.CreateListing(ctx, l, system); err != nil {
 		t.Fatal(err)
 	}
-	if searchable("perovskite", 300*time.Millisecond) {
-		t.Fatal("searchable before any wake-up or poll: the test cannot tell them apart")
+	if n := src.caughtUp.Load(); searchable() || n != caughtUp+1 {
+		t.Fatalf("searchable before any wake-up (%d catch-ups, want 1): the test cannot tell a wake-up from a poll", n-caughtUp)
 	}
 	wake <- struct{}{}
-	if !searchable("perovskite", time.Second) {
-		t.Fatal("a wake-up did not apply the change feed")
-	}
+	testwait.For(t, 10*time.Second, searchable, "a wake-up applying the change feed (the new listing searchable)")
+
+	// Closing the channel wakes the follower once more; it must go on.
+	caughtUp = src.caughtUp.Load()
 	close(wake)
-	time.Sleep(50 * time.Millisecond)
-	select {
-	case <-done:
+	testwait.For(t, 10*time.Second, func() bool { return src.caughtUp.Load() > caughtUp || stopped() },
+		"the follower's catch-up after its wake channel closed")
+	if stopped() {
 		t.Fatal("the follower stopped when the wake channel closed")
-	default:
 	}
 	cancel()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the follower did not stop with its context")
+	testwait.For(t, 5*time.Second, stopped, "the follower stopping with its context")
+	if n := src.caughtUp.Load() - caughtUp; n != 1 {
+		t.Errorf("the follower caught up %d times after its wake channel closed, want once: a closed channel must not keep waking it", n)
 	}
 }

@@ -201,10 +201,9 @@ func (e *Engine) MatchListing(ctx context.Context, l *kakehashi.Listing, viewer 
 	if opt.Now.IsZero() {
 		opt.Now = e.now()
 	}
-	q := kakehashi.Redact(viewer, l)
+	q := queryAs(viewer, l)
 	if q == nil {
-		// An unsaved draft of the viewer's own: they see it whole.
-		q = l
+		return nil, kakehashi.Errorf(kakehashi.ENOTFOUND, "listing %d not found", l.ID)
 	}
 	f := opt.Filter
 	f.Side = kakehashi.SideSeed
@@ -231,11 +230,15 @@ func (e *Engine) MatchListing(ctx context.Context, l *kakehashi.Listing, viewer 
 		ranked := e.rank(wts, candidates, func(doc uint32) bool {
 			return (q.ID == 0 || e.meta[doc].listing != q.ID) && accept(doc)
 		}, viewer)
+		// The structured fit, like the text, uses only what the viewer may
+		// see: the country of an owner they may not see (of the listing
+		// matched, or of a candidate) is neither named nor used to rank.
 		qm := e.metaOf(l)
+		qHidden := q.OrgHidden
 		fs = make([]fitted, len(ranked))
 		for i, s := range ranked {
 			m := e.meta[s.doc]
-			fit, fitScore := structuredFit(&qm, &m, opt.Now)
+			fit, fitScore := structuredFit(&qm, &m, qHidden, !seesOwner(viewer, &m), opt.Now)
 			fs[i] = fitted{s: scored{doc: s.doc, score: s.score * (0.75 + 0.25*fitScore)}, meta: m, fit: fit, fitSum: fitScore}
 		}
 	}()
@@ -311,10 +314,15 @@ func (e *Engine) MatchListing(ctx context.Context, l *kakehashi.Listing, viewer 
 // structuredFit compares a query listing q with a candidate c: compatible
 // partnership types, TRL within the need's range, country preference and an
 // open deadline. It returns each check and their average in [0, 1].
-func structuredFit(q, c *docMeta, now time.Time) ([]FitReason, float64) {
+// qHidden and cHidden say that the viewer may not see the owner of q or of
+// c: that owner's country is then unknown, and no check or explanation may
+// depend on it.
+func structuredFit(q, c *docMeta, qHidden, cHidden bool, now time.Time) ([]FitReason, float64) {
 	need, seed := q, c
+	needHidden, seedHidden := qHidden, cHidden
 	if q.side == kakehashi.SideSeed {
 		need, seed = c, q
+		needHidden, seedHidden = cHidden, qHidden
 	}
 	var out []FitReason
 
@@ -350,16 +358,21 @@ func structuredFit(q, c *docMeta, now time.Time) ([]FitReason, float64) {
 			Detail: fmt.Sprintf("seed TRL %d is outside the need's range %d–%d", t, max(lo, 1), min(hi, 9))})
 	}
 
-	// Country preference, both ways.
+	// Country preference, both ways. A hidden owner's country is unknown:
+	// each case is decided by what the viewer sees, so that neither the
+	// reason nor the value tells anything of it.
 	switch {
-	case need.country != "" && slices.Contains(seed.targets, need.country):
+	case !needHidden && need.country != "" && slices.Contains(seed.targets, need.country):
 		out = append(out, FitReason{Check: "country", OK: true, Value: 1, Reason: "seed_targets", Args: []string{need.country},
 			Detail: "the seed looks for partners in " + need.country + ", the need's country"})
-	case seed.country != "" && slices.Contains(need.targets, seed.country):
+	case !seedHidden && seed.country != "" && slices.Contains(need.targets, seed.country):
 		out = append(out, FitReason{Check: "country", OK: true, Value: 1, Reason: "need_targets", Args: []string{seed.country},
 			Detail: "the need looks for partners in " + seed.country + ", the seed's country"})
 	case len(need.targets) == 0 && len(seed.targets) == 0:
 		out = append(out, FitReason{Check: "country", OK: true, Value: 0.5, Reason: "unstated", Detail: "no target countries stated"})
+	case needHidden || seedHidden:
+		out = append(out, FitReason{Check: "country", OK: true, Value: 0.5, Reason: "hidden",
+			Detail: "the country of a confidential listing's organization is not shown"})
 	default:
 		out = append(out, FitReason{Check: "country", OK: false, Value: 0, Reason: "elsewhere",
 			Detail: "neither side's country is among the other's target countries"})
@@ -406,11 +419,31 @@ type Ranked struct {
 	Score float64
 }
 
+// queryAs is listing l as viewer may use it as a query: what
+// kakehashi.Redact leaves them, so that a ranking never depends on a body
+// they may not read. An unsaved listing (no id) is the viewer's own text
+// and is used whole; a stored one they may not see gives nil.
+func queryAs(viewer *kakehashi.User, l *kakehashi.Listing) *kakehashi.Listing {
+	if q := kakehashi.Redact(viewer, l); q != nil {
+		return q
+	}
+	if l.ID == 0 {
+		return l
+	}
+	return nil
+}
+
 // RankListing ranks, for a listing used as a query (which need not be
 // stored), the k best listings that pass the filter, by text relevance only
 // and without explanations: the hot path of Match, for benchmarks and batch
-// jobs.
+// jobs. Like Match it uses the listing as viewer may see it: a saved alert
+// ranks with what the alert's owner may read, and a stored listing the
+// viewer may not see ranks nothing.
 func (e *Engine) RankListing(l *kakehashi.Listing, k int, f Filter, viewer *kakehashi.User) []Ranked {
+	l = queryAs(viewer, l)
+	if l == nil {
+		return nil
+	}
 	wts := e.listingQuery(l, f.Monolingual)
 	e.mu.RLock()
 	defer e.mu.RUnlock()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/internal/testwait"
 	"github.com/kakehashi/kakehashi/search"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
@@ -29,18 +30,6 @@ func (s *stallingSource) ListingsByID(ctx context.Context, ids []int64) ([]*kake
 		}
 	}
 	return s.DB.ListingsByID(ctx, ids)
-}
-
-// waitUntil polls cond until it holds, failing the test after d.
-func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // TestProbeReportsAStuckFollower checks that Probe, which /readyz asks,
@@ -80,7 +69,7 @@ func TestProbeReportsAStuckFollower(t *testing.T) {
 		}
 		return err
 	}
-	waitUntil(t, 5*time.Second, "Probe says ready once the follower runs", func() bool { return probe() == nil })
+	testwait.For(t, 5*time.Second, func() bool { return probe() == nil }, "Probe saying ready once the follower runs")
 
 	// The database hangs on the follower's next read of listings.
 	gate := make(chan struct{})
@@ -89,7 +78,7 @@ func TestProbeReportsAStuckFollower(t *testing.T) {
 	if err := f.db.CreateListing(ctx, l, system); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 5*time.Second, "Probe reports the stuck follower", func() bool { return probe() != nil })
+	testwait.For(t, 5*time.Second, func() bool { return probe() != nil }, "Probe reporting the stuck follower")
 	msg, _ := probeErr.Load().(string)
 	if !strings.Contains(msg, "stuck") || !strings.Contains(msg, "behind the change feed") {
 		t.Errorf("Probe said %q; want it to say the index is stuck behind the change feed", msg)
@@ -101,7 +90,7 @@ func TestProbeReportsAStuckFollower(t *testing.T) {
 	// The database answers again: the follower applies the change.
 	src.gate.Store(nil)
 	close(gate)
-	waitUntil(t, 5*time.Second, "Probe says ready after the follower caught up", func() bool { return probe() == nil })
+	testwait.For(t, 5*time.Second, func() bool { return probe() == nil }, "Probe saying ready after the follower caught up")
 	ids, err := e.SearchIDs(ctx, search.Query{Text: "perovskite"})
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +130,7 @@ func TestProbeReportsAHeldLock(t *testing.T) {
 		caughtUp <- err
 	}()
 	var msg string
-	waitUntil(t, 5*time.Second, "Probe reports the held lock", func() bool {
+	testwait.For(t, 5*time.Second, func() bool {
 		start := time.Now()
 		err := e.Probe(ctx)
 		if took := time.Since(start); took > 2*time.Second {
@@ -151,7 +140,7 @@ func TestProbeReportsAHeldLock(t *testing.T) {
 			msg = err.Error()
 		}
 		return err != nil
-	})
+	}, "Probe reporting the held lock")
 	if !strings.Contains(msg, "lock") {
 		t.Errorf("Probe said %q; want it to name the lock", msg)
 	}

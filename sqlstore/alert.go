@@ -102,6 +102,11 @@ func (db *DB) CheckAlerts(ctx context.Context, m notify.AlertMatcher, before tim
 		if err != nil {
 			return n, err
 		}
+		// The need is ranked as its alert's owner may see it, which for a
+		// confidential need depends on the introductions accepted with them.
+		if u.Revealed, err = db.revealedListings(ctx, u); err != nil {
+			return n, err
+		}
 		need, err := db.Listing(ctx, a.ListingID)
 		if err != nil {
 			return n, err

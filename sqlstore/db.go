@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/url"
 	"sort"
 	"strconv"
@@ -22,10 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/kakehashi/kakehashi"
 )
@@ -150,7 +148,11 @@ func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond)
 // Migrate applies the embedded migrations that have not been applied yet.
 // It is safe to call from several processes at once: PostgreSQL runs it under
 // an advisory lock and SQLite under an immediate (write-locking) transaction.
-func (db *DB) Migrate(ctx context.Context) error {
+func (db *DB) Migrate(ctx context.Context) error { return db.migrate(ctx, math.MaxInt) }
+
+// migrate applies the embedded migrations up to version upTo (tests stop
+// early to check that a later migration keeps existing data).
+func (db *DB) migrate(ctx context.Context, upTo int) error {
 	files, err := fs.Glob(migrationFS, "migrations/*.sql")
 	if err != nil {
 		return fmt.Errorf("list migrations: %w", err)
@@ -188,7 +190,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("migration %s: name must start with a number", base)
 			}
-			if applied[v] {
+			if applied[v] || v > upTo {
 				continue
 			}
 			text, err := migrationFS.ReadFile(name)
@@ -282,40 +284,6 @@ func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", mapError(err))
 	}
 	return nil
-}
-
-// mapError turns constraint violations into domain errors so that a client
-// gets a 409 or a 400, not a 500.
-func mapError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return &kakehashi.Error{Code: kakehashi.ECONFLICT, Message: "a record with the same unique value exists: " + uniqueColumn(se.Error())}
-		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return &kakehashi.Error{Code: kakehashi.EINVALID, Message: "a referenced record does not exist"}
-		}
-	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		switch pe.Code {
-		case "23505":
-			return &kakehashi.Error{Code: kakehashi.ECONFLICT, Message: "a record with the same unique value exists: " + pe.ConstraintName}
-		case "23503":
-			return &kakehashi.Error{Code: kakehashi.EINVALID, Message: "a referenced record does not exist"}
-		}
-	}
-	return err
-}
-
-func uniqueColumn(msg string) string {
-	if i := strings.LastIndex(msg, "failed: "); i >= 0 {
-		return strings.TrimSuffix(msg[i+len("failed: "):], ")")
-	}
-	return msg
 }
 
 // notFound is the error for a missing record of type what.

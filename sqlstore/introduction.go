@@ -242,8 +242,16 @@ func (db *DB) Transition(ctx context.Context, id int64, t kakehashi.Transition, 
 		if err := db.notifyParties(ctx, tx, in, actor.ID, "stage", subject, now); err != nil {
 			return err
 		}
-		transition := map[string]any{"from": from, "to": t.To, "note": strings.TrimSpace(t.Note), "actor_id": actor.ID}
-		if err := db.queueIntroWebhooks(ctx, tx, notify.EventIntroductionTransition, in, map[string]any{"transition": transition}, now); err != nil {
+		// Each side sees the move as it would see its stage event.
+		transition := func(view *kakehashi.Introduction) map[string]any {
+			e := kakehashi.RedactStageEvent(in, view, &kakehashi.StageEvent{ActorID: actor.ID}, actor)
+			tr := map[string]any{"from": from, "to": t.To, "note": strings.TrimSpace(t.Note), "actor_id": e.ActorID}
+			if e.ActorHidden {
+				tr["actor_hidden"] = true
+			}
+			return map[string]any{"transition": tr}
+		}
+		if err := db.queueIntroWebhooks(ctx, tx, notify.EventIntroductionTransition, in, transition, now); err != nil {
 			return err
 		}
 		out = in
@@ -358,7 +366,10 @@ func (db *DB) PostMessage(ctx context.Context, m *kakehashi.Message, actor *kake
 		if err := db.notifyParties(ctx, tx, in, actor.ID, "message", fmt.Sprintf("New message on introduction %d", in.ID), now); err != nil {
 			return err
 		}
-		if err := db.queueIntroWebhooks(ctx, tx, notify.EventMessageCreated, in, map[string]any{"message": m}, now); err != nil {
+		message := func(view *kakehashi.Introduction) map[string]any {
+			return map[string]any{"message": kakehashi.RedactMessage(in, view, m, actor)}
+		}
+		if err := db.queueIntroWebhooks(ctx, tx, notify.EventMessageCreated, in, message, now); err != nil {
 			return err
 		}
 		return db.audit(ctx, tx, actor, "message.create", "introduction", in.ID, map[string]any{"message_id": m.ID})

@@ -320,8 +320,10 @@ func (db *DB) updateListing(ctx context.Context, tx *sql.Tx, l *kakehashi.Listin
 	return true, db.audit(ctx, tx, actor, "listing.update", "listing", l.ID, map[string]string{"status": string(l.Status)})
 }
 
-// UpsertListing creates l, or updates the listing with the same external id
-// when its content differs; the same content again writes nothing.
+// UpsertListing creates l, or updates the listing of l's organization with
+// the same external id when its content differs; the same content again
+// writes nothing. External ids are scoped to the organization, so a row that
+// names another organization creates that organization's listing.
 func (db *DB) UpsertListing(ctx context.Context, tx *sql.Tx, l *kakehashi.Listing, actor *kakehashi.User) (kakehashi.UpsertResult, error) {
 	l.Normalize()
 	if err := l.Validate(); err != nil {
@@ -331,7 +333,7 @@ func (db *DB) UpsertListing(ctx context.Context, tx *sql.Tx, l *kakehashi.Listin
 		return 0, &kakehashi.Error{Code: kakehashi.EINVALID, Message: "invalid listing", Fields: []kakehashi.FieldError{{Field: "external_id", Message: "is required for an import"}}}
 	}
 	var id int64
-	err := tx.QueryRowContext(ctx, `SELECT id FROM listings WHERE external_id = $1`, l.ExternalID).Scan(&id)
+	err := tx.QueryRowContext(ctx, `SELECT id FROM listings WHERE org_id = $1 AND external_id = $2`, l.OrgID, l.ExternalID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return kakehashi.Created, db.insertListing(ctx, tx, l, actor)
 	}

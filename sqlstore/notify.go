@@ -281,37 +281,48 @@ func (db *DB) DeleteWebhook(ctx context.Context, orgID, id int64, actor *kakehas
 // The outbox writers below run inside the transaction of the change they
 // report, so that a message exists exactly when its change committed.
 
-// queueIntroWebhooks queues event about introduction in, with extra
-// payload fields, for the webhooks of its owner's and its requester's
-// organizations. The requester's side sees the introduction as the API
-// shows it to them: the owner of a confidential listing stays hidden until
-// it accepts.
-func (db *DB) queueIntroWebhooks(ctx context.Context, tx *sql.Tx, event string, in *kakehashi.Introduction, extra map[string]any, at time.Time) error {
+// queueIntroWebhooks queues event about introduction in for the webhooks of its owner's and its requester's
+// organizations; extra adds the payload fields of one side, which sees the
+// introduction as view. The requester's side sees the introduction
+// as the API shows it to them: the owner of a confidential listing stays
+// hidden until it accepts, and so do the people who speak for it
+// (kakehashi.HidesPerson), the actor and the coordinator included.
+func (db *DB) queueIntroWebhooks(ctx context.Context, tx *sql.Tx, event string, in *kakehashi.Introduction,
+	extra func(view *kakehashi.Introduction) map[string]any, at time.Time) error {
 	var vis string
 	if err := tx.QueryRowContext(ctx, `SELECT visibility FROM listings WHERE id = $1`, in.ListingID).Scan(&vis); err != nil {
 		return fmt.Errorf("read listing %d for webhooks: %w", in.ListingID, err)
 	}
-	payload := map[string]any{"event": event, "at": at}
-	for k, v := range extra {
-		payload[k] = v
-	}
-	sides := []struct {
+	type side struct {
 		org  int64
 		view *kakehashi.Introduction
-	}{{in.OwnerOrgID, in}}
+	}
+	sides := []side{{in.OwnerOrgID, in}}
 	if in.RequesterOrgID != 0 && in.RequesterOrgID != in.OwnerOrgID {
 		requester := &kakehashi.User{ID: in.RequesterID, OrgID: in.RequesterOrgID}
-		sides = append(sides, struct {
-			org  int64
-			view *kakehashi.Introduction
-		}{in.RequesterOrgID, kakehashi.RedactIntroduction(requester, in, vis == string(kakehashi.VisibilityConfidential))})
+		view := kakehashi.RedactIntroduction(requester, in, vis == string(kakehashi.VisibilityConfidential))
+		if view.OwnerHidden && view.CoordinatorID != 0 {
+			coord, err := db.txUser(ctx, tx, view.CoordinatorID)
+			if err != nil {
+				return err
+			}
+			if kakehashi.HidesPerson(in, view, coord) {
+				view.CoordinatorID = 0 // view is RedactIntroduction's copy
+			}
+		}
+		sides = append(sides, side{in.RequesterOrgID, view})
 	}
 	for _, side := range sides {
 		hooks, err := db.orgWebhooks(ctx, tx, side.org)
 		if err != nil {
 			return err
 		}
-		payload["introduction"] = side.view
+		payload := map[string]any{"event": event, "at": at, "introduction": side.view}
+		if extra != nil {
+			for k, v := range extra(side.view) {
+				payload[k] = v
+			}
+		}
 		body := jsonText(payload)
 		for _, w := range hooks {
 			if !w.Subscribes(event) {
@@ -324,4 +335,20 @@ func (db *DB) queueIntroWebhooks(ctx context.Context, tx *sql.Tx, event string, 
 		}
 	}
 	return nil
+}
+
+// txUser reads, within tx, what kakehashi.HidesPerson needs of user id:
+// its organization and platform role; nil if the account is gone.
+func (db *DB) txUser(ctx context.Context, tx *sql.Tx, id int64) (*kakehashi.User, error) {
+	u := &kakehashi.User{ID: id}
+	var org sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT org_id, platform_role FROM users WHERE id = $1`, id).Scan(&org, &u.PlatformRole)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read user %d: %w", id, err)
+	}
+	u.OrgID = org.Int64
+	return u, nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kakehashi/kakehashi/internal/testwait"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
@@ -45,12 +46,8 @@ func TestPoolOptions(t *testing.T) {
 			if got := db.SQL().Stats().Idle; got != 2 {
 				t.Fatalf("%d idle connections kept; want MaxIdleConns = 2", got)
 			}
-			deadline := time.Now().Add(5 * time.Second)
-			for db.SQL().Stats().Idle != 0 {
-				if time.Now().After(deadline) {
-					t.Fatalf("idle connections not closed after ConnMaxIdleTime: %+v", db.SQL().Stats())
-				}
-				time.Sleep(20 * time.Millisecond)
+			if !testwait.Until(5*time.Second, func() bool { return db.SQL().Stats().Idle == 0 }) {
+				t.Fatalf("idle connections not closed within 5s after ConnMaxIdleTime: %+v", db.SQL().Stats())
 			}
 		})
 	}

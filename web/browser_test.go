@@ -25,6 +25,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kakehashi/kakehashi/demo"
+	"github.com/kakehashi/kakehashi/internal/testwait"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
@@ -372,16 +373,11 @@ func TestBrowserJourney(t *testing.T) {
 
 	step("the new need is searchable")
 	searchURL := base + "/search?" + url.Values{"q": {"e2e sulfide scale-up"}, "side": {"need"}}.Encode()
-	found := false
-	for i := 0; i < 40 && !found; i++ {
+	if !testwait.Until(10*time.Second, func() bool {
 		do(ctx, t, "search for the new need", chromedp.Navigate(searchURL))
-		found = slices.Contains(texts(ctx, t, "#search-panel .hit h3"), title)
-		if !found {
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	if !found {
-		t.Errorf("the new need is not found by search: results %q", texts(ctx, t, "#search-panel .hit h3"))
+		return slices.Contains(texts(ctx, t, "#search-panel .hit h3"), title)
+	}) {
+		t.Errorf("the new need is not found by search within 10s: results %q", texts(ctx, t, "#search-panel .hit h3"))
 	}
 
 	step("post an invalid listing")

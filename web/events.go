@@ -163,7 +163,12 @@ func (v *view) Span(e *kakehashi.Event, start, end time.Time) string {
 func (h *Handler) loadEvent(ctx context.Context, u *kakehashi.User, e *kakehashi.Event) (*eventData, error) {
 	d := &eventData{Event: e, Slots: e.Slots(), Organizer: u != nil && kakehashi.IsOrganizer(u, e), Errors: map[string]string{},
 		Form: map[string]string{}, Checked: map[int]bool{}}
-	ps, err := h.store.Participants(ctx, e.ID)
+	stored, err := h.store.Participants(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	// What the page shows and ranks of each registration, as the API does.
+	ps, err := httpapi.ShownParticipants(ctx, h.store, u, stored)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +180,7 @@ func (h *Handler) loadEvent(ctx context.Context, u *kakehashi.User, e *kakehashi
 	}
 	d.CanRegister = kakehashi.CanRegister(u, e) && d.Me == nil
 	if e.Online {
-		if d.Fair, err = h.fairListings(ctx, u, e, ps); err != nil {
+		if d.Fair, err = h.fairListings(ctx, u, e, stored); err != nil {
 			return nil, err
 		}
 	}
@@ -234,8 +239,8 @@ func (h *Handler) fairListings(ctx context.Context, u *kakehashi.User, e *kakeha
 			if err != nil {
 				return nil, err
 			}
-			if kakehashi.CanSeeListing(u, l) {
-				out = append(out, fairListing{Listing: l, Views: views[id]})
+			if shown := kakehashi.Redact(u, l); shown != nil {
+				out = append(out, fairListing{Listing: shown, Views: views[id]})
 			}
 		}
 	}
@@ -542,7 +547,7 @@ func (h *Handler) myAgenda(w http.ResponseWriter, r *http.Request) (*kakehashi.E
 		return nil, nil
 	}
 	ctx := r.Context()
-	ps, err1 := h.store.Participants(ctx, e.ID)
+	stored, err1 := h.store.Participants(ctx, e.ID)
 	rs, err2 := h.store.MeetingRequests(ctx, e.ID)
 	ms, err3 := h.store.Meetings(ctx, e.ID)
 	for _, err := range []error{err1, err2, err3} {
@@ -550,6 +555,11 @@ func (h *Handler) myAgenda(w http.ResponseWriter, r *http.Request) (*kakehashi.E
 			h.fail(w, r, err)
 			return nil, nil
 		}
+	}
+	ps, err := httpapi.ShownParticipants(ctx, h.store, u, stored)
+	if err != nil {
+		h.fail(w, r, err)
+		return nil, nil
 	}
 	for _, p := range ps {
 		if p.UserID == u.ID {

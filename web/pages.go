@@ -29,28 +29,16 @@ type homeData struct {
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	viewer := kakehashi.UserFromContext(ctx)
-	counts, err := h.store.ListingCounts(ctx)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	orgs, err := h.store.CountOrganizations(ctx)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	d := homeData{Seeds: counts[kakehashi.SideSeed][kakehashi.StatusOpen], Needs: counts[kakehashi.SideNeed][kakehashi.StatusOpen],
-		Orgs: orgs, Newest: map[string][]search.Hit{}}
-	for _, side := range kakehashi.Sides {
-		res, err := h.engine.Search(ctx, search.Query{Viewer: viewer, Limit: 5, Filter: search.Filter{Side: side, Open: true}, Now: h.now()})
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		d.Newest[string(side)] = res.Hits
-	}
-	// Open listings by owner country and side, from the facets of what the
-	// viewer may see.
+	d := homeData{Orgs: orgs, Newest: map[string][]search.Hit{}}
+	// The counts, the newest listings and the open listings by owner country
+	// and side all come from the search of what the viewer may see: the
+	// counts are the totals of the searches they link to (exact with facets),
+	// never the database's count of everything.
 	lang := langOf(r)
 	type series struct {
 		Label string `json:"label"`
@@ -63,10 +51,16 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	perSide := map[kakehashi.Side]map[string]int{}
 	total := map[string]int{}
 	for _, side := range kakehashi.Sides {
-		res, err := h.engine.Search(ctx, search.Query{Viewer: viewer, Limit: 1, Facets: true, Filter: search.Filter{Side: side, Open: true}, Now: h.now()})
+		res, err := h.engine.Search(ctx, search.Query{Viewer: viewer, Limit: 5, Facets: true, Filter: search.Filter{Side: side, Open: true}, Now: h.now()})
 		if err != nil {
 			h.fail(w, r, err)
 			return
+		}
+		d.Newest[string(side)] = res.Hits
+		if side == kakehashi.SideSeed {
+			d.Seeds = res.Total
+		} else {
+			d.Needs = res.Total
 		}
 		perSide[side] = res.Facets["country"]
 		for cc, n := range res.Facets["country"] {

@@ -490,18 +490,18 @@ func (x *introLister) user(id int64) *kakehashi.User {
 	return u
 }
 
-// person names user id as seen on introduction in: members of a hidden
-// owner organization stay anonymous.
+// person names user id as seen on introduction in: the people of a hidden
+// owner stay anonymous, as kakehashi.HidesPerson says for the API too.
 func (x *introLister) person(id int64, stored *kakehashi.Introduction, shown *kakehashi.Introduction) party {
 	if id == 0 {
 		return party{System: true}
 	}
 	u := x.user(id)
+	if kakehashi.HidesPerson(stored, shown, u) {
+		return party{Hidden: true}
+	}
 	if u == nil {
 		return party{Gone: true}
-	}
-	if shown.OwnerHidden && u.InOrg(stored.OwnerOrgID) {
-		return party{Hidden: true}
 	}
 	return party{Name: u.Name, Org: x.org(u.OrgID), Staff: u.PlatformRole}
 }
@@ -729,7 +729,9 @@ func (h *Handler) introPage(w http.ResponseWriter, r *http.Request, status int, 
 			d.Related = kakehashi.Redact(u, l)
 		}
 	}
-	d.Coordinator = x.user(stored.CoordinatorID)
+	if c := x.user(stored.CoordinatorID); !kakehashi.HidesPerson(stored, row.In, c) {
+		d.Coordinator = c
+	}
 	events, err := h.store.StageEvents(ctx, stored.ID)
 	if err != nil {
 		h.fail(w, r, err)

@@ -47,7 +47,6 @@ type Store interface {
 	kakehashi.UserService
 	kakehashi.ListingService
 	kakehashi.IntroductionService
-	ListingCounts(ctx context.Context) (map[kakehashi.Side]map[kakehashi.Status]int, error)
 	CountOrganizations(ctx context.Context) (int, error)
 	// Notifications returns a user's inbox, newest first.
 	Notifications(ctx context.Context, userID int64, unreadOnly bool, limit int) ([]*kakehashi.Notification, error)

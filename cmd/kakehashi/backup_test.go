@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kakehashi/kakehashi/internal/testwait"
 )
 
 // serveInProcess runs serve with args in this process until the test ends
@@ -84,34 +86,18 @@ func TestBackupSQLiteOnline(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "k.db")
 	base := serveInProcess(t, "--db", db, "--demo")
-	stop := make(chan struct{})
-	var searches atomic.Int64
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if _, err := searchIDs(base, "battery"); err != nil {
-				t.Errorf("search during the backup: %v", err)
-				return
-			}
-			searches.Add(1)
-		}
-	}()
+	// The server searches before, during and after the backup.
+	searches := startLoop(t, "search", func() error { _, err := searchIDs(base, "battery"); return err })
+	searches.await(t, 1)
 	out := filepath.Join(dir, "backup.db")
 	r := runCLI(t, map[string]string{"KAKEHASHI_DB": db}, "", "backup", out)
-	close(stop)
-	wg.Wait()
+	searches.await(t, searches.count()+1)
+	searches.halt()
 	if r.err != nil {
 		t.Fatalf("backup: %v\n%s", r.err, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "listings") || searches.Load() == 0 {
-		t.Fatalf("backup report %q after %d concurrent searches", r.stderr, searches.Load())
+	if !strings.Contains(r.stderr, "listings") {
+		t.Fatalf("backup report %q", r.stderr)
 	}
 	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".*partial*")); len(leftovers) > 0 {
 		t.Fatalf("temporary files left: %v", leftovers)
@@ -137,35 +123,78 @@ func TestBackupSQLiteOnline(t *testing.T) {
 	copyFile(t, out, restored)
 	sameSearchResults(t, base, serveInProcess(t, "--db", restored))
 
-	// Writers carry on during a backup.
+	// Writers carry on during a backup: the backup starts once a write has
+	// been stored, and writes are stored after it ends, so that it neither
+	// failed for the writer nor locked it out.
 	token := apiToken(t, db)
-	stop = make(chan struct{})
-	var writes atomic.Int64
-	wg.Add(1)
+	writes := startLoop(t, "write", func() error { _, _, err := postListing(base, token, "Written during the backup"); return err })
+	writes.await(t, 1)
+	started := writes.count()
+	r = runCLI(t, nil, "", "backup", "--db", db, filepath.Join(dir, "second.db"))
+	during := writes.count() - started
+	writes.await(t, writes.count()+1)
+	writes.halt()
+	if r.err != nil {
+		t.Fatalf("backup during writes: %v\n%s", r.err, r.stderr)
+	}
+	t.Logf("second backup taken while %d writes were stored: %s", during, strings.TrimSpace(r.stderr))
+}
+
+// loop runs an operation over and over in a goroutine, counting those that
+// succeeded, until halted or the test ends; one that fails fails the test
+// and ends the loop.
+type loop struct {
+	what    string
+	n       atomic.Int64
+	failed  atomic.Bool
+	stop    chan struct{}
+	stopped sync.WaitGroup
+	once    sync.Once
+}
+
+// startLoop starts running op; what names one run of it in messages.
+func startLoop(t *testing.T, what string, op func() error) *loop {
+	l := &loop{what: what, stop: make(chan struct{})}
+	l.stopped.Add(1)
 	go func() {
-		defer wg.Done()
+		defer l.stopped.Done()
 		for {
 			select {
-			case <-stop:
+			case <-l.stop:
 				return
 			default:
 			}
-			if _, _, err := postListing(base, token, "Written during the backup"); err != nil {
-				t.Errorf("write during the backup: %v", err)
+			if err := op(); err != nil {
+				l.failed.Store(true)
+				t.Errorf("%s %d: %v", what, l.n.Load()+1, err)
 				return
 			}
-			writes.Add(1)
+			l.n.Add(1)
 		}
 	}()
-	time.Sleep(50 * time.Millisecond)
-	r = runCLI(t, nil, "", "backup", "--db", db, filepath.Join(dir, "second.db"))
-	time.Sleep(50 * time.Millisecond)
-	close(stop)
-	wg.Wait()
-	if r.err != nil || writes.Load() == 0 {
-		t.Fatalf("backup during writes: %v after %d writes\n%s", r.err, writes.Load(), r.stderr)
+	t.Cleanup(l.halt)
+	return l
+}
+
+// count returns how many runs succeeded so far.
+func (l *loop) count() int64 { return l.n.Load() }
+
+// await waits until n runs have succeeded.
+func (l *loop) await(t *testing.T, n int64) {
+	t.Helper()
+	const within = 30 * time.Second
+	if !testwait.Until(within, func() bool { return l.n.Load() >= n || l.failed.Load() }) {
+		t.Fatalf("%s %d did not succeed within %s (%d so far)", l.what, n, within, l.n.Load())
 	}
-	t.Logf("second backup taken during %d writes: %s", writes.Load(), strings.TrimSpace(r.stderr))
+	if l.failed.Load() {
+		t.FailNow()
+	}
+}
+
+// halt stops the loop and waits for the run under way to end.
+func (l *loop) halt() {
+	l.once.Do(func() { close(l.stop) })
+	l.stopped.Wait()
 }
 
 func copyFile(t *testing.T, from, to string) {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kakehashi/kakehashi/internal/testwait"
 )
 
 const guidePath = "../../docs/DEPLOYMENT.md"
@@ -106,7 +108,7 @@ func wantOutput(s string) func(*testing.T, *guideRun, string) {
 // server's search index.
 func searchable(t *testing.T, g *guideRun, _ string) {
 	t.Helper()
-	if !waitFor(10*time.Second, func() bool {
+	if !testwait.Until(10*time.Second, func() bool {
 		ids, err := searchIDs(g.servers[0].url, "solid electrolyte")
 		return err == nil && len(ids) > 0
 	}) {

@@ -4,17 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kakehashi/kakehashi/bench"
 	"github.com/kakehashi/kakehashi/bench/loadgen"
+	"github.com/kakehashi/kakehashi/internal/testwait"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
@@ -48,11 +51,36 @@ func searchWord(t *testing.T, base, word string) []string {
 	return out
 }
 
+// storedWrites returns how many listings the replica at base has created
+// (POST /api/v1/listings answered 201), from its metrics.
+func storedWrites(base string) (int, error) {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET %s/metrics: %d %s", base, resp.StatusCode, b)
+	}
+	const series = `kakehashi_http_requests_total{method="POST",route="create-listing",status="201"} `
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, series); ok {
+			return strconv.Atoi(v)
+		}
+	}
+	return 0, nil
+}
+
 // TestKillReplicaDuringLoad runs two replicas on one PostgreSQL database
-// under the mixed load, kills one with SIGKILL in the middle, and checks
-// that the other kept serving without an error, that every acknowledged
-// write is stored exactly once and found by search on the survivor, and
-// that the killed replica, restarted, catches up with what it missed.
+// under the mixed load, kills one with SIGKILL while the load runs, once
+// it has stored writes of it, and checks that the other kept serving
+// without an error, that every acknowledged write is stored exactly once
+// and found by search on the survivor, and that the killed replica,
+// restarted, catches up with what it missed.
 func TestKillReplicaDuringLoad(t *testing.T) {
 	bin := buildBinary(t)
 	dsn := postgres.Get(t).NewDatabase(t)
@@ -87,9 +115,19 @@ func TestKillReplicaDuringLoad(t *testing.T) {
 	// More writes than the benchmark's 5%, so that many are in flight when
 	// the replica dies.
 	cfg.Mix = loadgen.Mix{Search: 50, Match: 10, Read: 10, Write: 30}
+	// Replica a is killed as soon as it has stored writes of the load (the
+	// test needs writes acknowledged before the kill as well as after), which
+	// leaves most of the run to go after the kill.
+	const writesBeforeKill = 50
 	killed := make(chan time.Time, 1)
+	var notReady error
 	go func() {
-		time.Sleep(3 * time.Second)
+		var n int
+		var err error
+		if !testwait.Until(cfg.Duration/2, func() bool { n, err = storedWrites(a.url); return n >= writesBeforeKill }) {
+			notReady = fmt.Errorf("replica a stored %d writes in the first %s of the load, want %d before the kill (last error: %v)",
+				n, cfg.Duration/2, writesBeforeKill, err)
+		}
 		a.kill()
 		killed <- time.Now()
 	}()
@@ -99,6 +137,9 @@ func TestKillReplicaDuringLoad(t *testing.T) {
 	}
 	ended := time.Now()
 	killedAt := <-killed
+	if notReady != nil {
+		t.Fatal(notReady)
+	}
 	if ended.Sub(killedAt) < 2*time.Second {
 		t.Fatalf("replica a was killed only %s before the load ended; the test proves nothing", ended.Sub(killedAt))
 	}
@@ -183,9 +224,8 @@ func TestKillReplicaDuringLoad(t *testing.T) {
 	// seconds.
 	findAll := func(r *loadReplica, within time.Duration) {
 		t.Helper()
-		deadline := time.Now().Add(within)
 		missing := res.Acked
-		for len(missing) > 0 {
+		if !testwait.Until(within, func() bool {
 			var still []loadgen.WriteAck
 			for _, w := range missing {
 				got := searchWord(t, r.url, w.Word)
@@ -197,13 +237,10 @@ func TestKillReplicaDuringLoad(t *testing.T) {
 				}
 			}
 			missing = still
-			if len(missing) > 0 && time.Now().After(deadline) {
-				t.Fatalf("%d of %d acknowledged writes not found by search on %s after %s, e.g. %s (%s)",
-					len(missing), len(res.Acked), r.url, within, missing[0].ExternalID, missing[0].Word)
-			}
-			if len(missing) > 0 {
-				time.Sleep(100 * time.Millisecond)
-			}
+			return len(missing) == 0
+		}) {
+			t.Fatalf("%d of %d acknowledged writes not found by search on %s after %s, e.g. %s (%s)",
+				len(missing), len(res.Acked), r.url, within, missing[0].ExternalID, missing[0].Word)
 		}
 	}
 	findAll(b, 5*time.Second)

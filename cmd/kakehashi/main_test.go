@@ -19,6 +19,7 @@ import (
 	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/internal/pgtest"
 	"github.com/kakehashi/kakehashi/internal/testclock"
+	"github.com/kakehashi/kakehashi/internal/testwait"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
@@ -228,18 +229,16 @@ func TestSIGTERMDrains(t *testing.T) {
 	bin := buildBinary(t)
 	db := filepath.Join(t.TempDir(), "k.db")
 	cmd := exec.Command(bin, "serve", "--db", db, "--addr", "127.0.0.1:0")
-	var logs bytes.Buffer
+	// The process writes its logs while the test reads them.
+	var logs syncBuffer
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(logs.String(), "serving") {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("no start:\n%s", logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testwait.Until(30*time.Second, func() bool { return strings.Contains(logs.String(), "serving") }) {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("the server did not log \"serving\" within 30s:\n%s", logs.String())
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
@@ -291,16 +290,11 @@ func TestKillDuringImport(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			deadline := time.Now().Add(60 * time.Second)
-			for {
-				if _, l := count(); l >= 3*batch {
-					break
-				}
-				if time.Now().After(deadline) {
-					cmd.Process.Kill()
-					t.Fatal("import made no progress")
-				}
-				time.Sleep(5 * time.Millisecond)
+			if !testwait.Until(60*time.Second, func() bool { _, l := count(); return l >= 3*batch }) {
+				cmd.Process.Kill()
+				cmd.Wait()
+				o, l := count()
+				t.Fatalf("the import did not store %d listings within 60s: %d organizations and %d listings stored", 3*batch, o, l)
 			}
 			cmd.Process.Signal(syscall.SIGKILL)
 			cmd.Wait()

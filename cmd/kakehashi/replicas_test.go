@@ -23,6 +23,7 @@ import (
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/internal/pgtest"
+	"github.com/kakehashi/kakehashi/internal/testwait"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
@@ -78,22 +79,10 @@ func startReplica(t *testing.T, bin, name string, env []string, args ...string) 
 	return r
 }
 
-// waitFor polls cond every 10ms until it holds or timeout passes.
-func waitFor(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return true
-}
-
 // waitServing waits for the "serving" log line and records the address.
 func (r *replica) waitServing(t *testing.T, timeout time.Duration) {
 	t.Helper()
-	if !waitFor(timeout, func() bool {
+	if !testwait.Until(timeout, func() bool {
 		m := servingLine.FindStringSubmatch(r.logs.String())
 		if m != nil {
 			r.url = m[1]
@@ -119,7 +108,7 @@ func readyz(base string) (int, map[string]any, error) {
 // waitReady waits until /readyz answers 200.
 func (r *replica) waitReady(t *testing.T, timeout time.Duration) {
 	t.Helper()
-	if !waitFor(timeout, func() bool {
+	if !testwait.Until(timeout, func() bool {
 		code, _, err := readyz(r.url)
 		return err == nil && code == http.StatusOK
 	}) {
@@ -276,7 +265,7 @@ func TestReplicasOnPostgres(t *testing.T) {
 			t.Fatalf("write through %s: %v", w.name, err)
 		}
 		acked := time.Now()
-		found := waitFor(5*time.Second, func() bool {
+		found := testwait.Until(5*time.Second, func() bool {
 			ids, err := searchIDs(r.url, word)
 			return err == nil && slices.Contains(ids, id)
 		})
@@ -345,21 +334,21 @@ func TestReplicaSurvivesPostgresRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("PostgreSQL restarted in %v", time.Since(start).Round(time.Millisecond))
-	if !waitFor(30*time.Second, func() bool { return strings.Contains(r.logs.String(), "LISTEN connection re-established") }) {
+	if !testwait.Until(30*time.Second, func() bool { return strings.Contains(r.logs.String(), "LISTEN connection re-established") }) {
 		t.Fatalf("the LISTEN connection was not re-established:\n%s", r.logs.String())
 	}
 	t.Logf("LISTEN re-established %v after the restart began", time.Since(start).Round(time.Millisecond))
 	// The pool drops the connections the restart broke; a request may
 	// fail while it does, but the replica must serve again by itself.
 	var after int64
-	if !waitFor(30*time.Second, func() bool {
+	if !testwait.Until(30*time.Second, func() bool {
 		after, _, err = postListing(r.url, token, "Listing afterrestart")
 		return err == nil
 	}) {
 		t.Fatalf("no write succeeded after the restart: %v", err)
 	}
 	acked := time.Now()
-	if !waitFor(time.Second, func() bool {
+	if !testwait.Until(time.Second, func() bool {
 		ids, err := searchIDs(r.url, "afterrestart")
 		return err == nil && slices.Contains(ids, after)
 	}) {
@@ -415,7 +404,7 @@ func TestReadyzWaitsForIndex(t *testing.T) {
 		t.Fatalf("search before the index is built: %v; want 503", err)
 	}
 	close(release)
-	if !waitFor(30*time.Second, func() bool {
+	if !testwait.Until(30*time.Second, func() bool {
 		code, _, err := readyz(base)
 		return err == nil && code == http.StatusOK
 	}) {

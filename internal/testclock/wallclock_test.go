@@ -45,7 +45,7 @@ func TestNoStrayWallClock(t *testing.T) {
 			// Tests, test helpers and benchmarks may time themselves.
 			switch {
 			case strings.HasPrefix(d.Name(), "."), d.Name() == "testdata", rel == "bench", strings.HasPrefix(rel, "bench/"),
-				rel == "internal/testclock", rel == "internal/pgtest", strings.HasSuffix(rel, "test") && rel != "." && strings.Contains(rel, "/"):
+				rel == "internal/testclock", rel == "internal/testwait", rel == "internal/pgtest", strings.HasSuffix(rel, "test") && rel != "." && strings.Contains(rel, "/"):
 				return filepath.SkipDir
 			}
 			return nil

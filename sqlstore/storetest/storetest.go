@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,6 +38,7 @@ func Run(t *testing.T, newDSN NewDSN) {
 		{"ChangeFeed", testChangeFeed},
 		{"ChangeFeedConcurrentWriters", testChangeFeedConcurrentWriters},
 		{"UpsertIsIdempotent", testUpsertIsIdempotent},
+		{"ExternalIDsPerOrganization", testExternalIDsPerOrganization},
 		{"BatchIsAtomic", testBatchIsAtomic},
 		{"Users", testUsers},
 		{"SessionsAndTokens", testSessionsAndTokens},
@@ -523,6 +525,76 @@ func testUpsertIsIdempotent(t *testing.T, newDSN NewDSN) {
 	ls, _ := db.Listings(ctx, kakehashi.ListingFilter{}, admin())
 	if len(ls) != 1 || ls[0].TRL != 7 {
 		t.Fatalf("after upserts: %d listings, want 1 with TRL 7", len(ls))
+	}
+}
+
+// testExternalIDsPerOrganization: a listing's external id is unique within
+// its organization only. Another organization may use it (a conflict would
+// tell that a listing it may not see exists); an import keyed on it stays
+// idempotent per organization; a clash inside one organization is a
+// conflict on the field external_id, in words, without the database's text,
+// and writes nothing.
+func testExternalIDsPerOrganization(t *testing.T, newDSN NewDSN) {
+	db := Open(t, newDSN)
+	ctx := context.Background()
+	a, b := mustOrg(t, db, "a", "JP"), mustOrg(t, db, "b", "US")
+	hidden := Listing(a.ID, "shared")
+	hidden.Visibility, hidden.Status = kakehashi.VisibilityConfidential, kakehashi.StatusDraft
+	if err := db.CreateListing(ctx, hidden, admin()); err != nil {
+		t.Fatal(err)
+	}
+	theirs := Listing(b.ID, "shared")
+	if err := db.CreateListing(ctx, theirs, admin()); err != nil {
+		t.Fatalf("another organization's listing with the same external id: %v", err)
+	}
+
+	twin := Listing(a.ID, "shared")
+	twin.Title = "A twin"
+	err := db.CreateListing(ctx, twin, admin())
+	fields := kakehashi.FieldErrors(err)
+	if kakehashi.ErrorCode(err) != kakehashi.ECONFLICT || len(fields) != 1 || fields[0].Field != "external_id" {
+		t.Fatalf("a second listing of one organization with one external id: %v; want a conflict on external_id", err)
+	}
+	for _, s := range []string{"UNIQUE", "constraint", "listings", "duplicate", "_key"} {
+		if msg := kakehashi.ErrorMessage(err) + " " + fields[0].Message; strings.Contains(msg, s) {
+			t.Errorf("the conflict's words %q carry the database's text %q", msg, s)
+		}
+	}
+	if ls, _ := db.Listings(ctx, kakehashi.ListingFilter{OrgID: a.ID}, admin()); len(ls) != 1 {
+		t.Fatalf("organization a has %d listings after the refused write, want 1", len(ls))
+	}
+
+	// Imports key on (organization, external id).
+	upsert := func(l *kakehashi.Listing) kakehashi.UpsertResult {
+		t.Helper()
+		var r kakehashi.UpsertResult
+		if err := db.InTx(ctx, func(tx *sql.Tx) error {
+			var err error
+			r, err = db.UpsertListing(ctx, tx, l, admin())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	changed := Listing(b.ID, "shared")
+	changed.TRL = 8
+	if r := upsert(changed); r != kakehashi.Updated || changed.ID != theirs.ID {
+		t.Fatalf("upsert of b's listing: %v on listing %d, want updated on %d", r, changed.ID, theirs.ID)
+	}
+	if r := upsert(Listing(b.ID, "shared")); r != kakehashi.Updated {
+		t.Fatalf("upsert back: %v", r)
+	}
+	if r := upsert(Listing(b.ID, "shared")); r != kakehashi.Unchanged {
+		t.Fatalf("the same row again: %v, want unchanged", r)
+	}
+	stored, err := db.Listing(ctx, hidden.ID)
+	if err != nil || stored.TRL != hidden.TRL || stored.OrgID != a.ID {
+		t.Fatalf("upserts of b's listing touched a's: %+v, %v", stored, err)
+	}
+	c := mustOrg(t, db, "c", "GB")
+	if r := upsert(Listing(c.ID, "shared")); r != kakehashi.Created {
+		t.Fatalf("a third organization's row with the same external id: %v, want created", r)
 	}
 }
 
