@@ -203,6 +203,8 @@ func (in *Introduction) CheckTransition(t Transition) error {
 	if len(t.ReasonText) > 2000 {
 		p.Add("reason_text", "must be at most 2000 characters")
 	}
+	checkNoNUL(&p, "reason_text", t.ReasonText)
+	checkNoNUL(&p, "note", t.Note)
 	return p.Err("transition")
 }
 

@@ -131,12 +131,28 @@ func checkText(p *Problems, field, s string, min, max int) {
 	switch {
 	case !utf8.ValidString(s):
 		p.Add(field, "must be valid UTF-8")
+	case strings.IndexByte(s, 0) >= 0:
+		p.Add(field, msgNUL)
 	case n < min && min == 1:
 		p.Add(field, "is required")
 	case n < min:
 		p.Add(field, "must be at least %d characters", min)
 	case n > max:
 		p.Add(field, "must be at most %d characters, got %d", max, n)
+	}
+}
+
+// msgNUL is the problem with text holding a NUL byte: PostgreSQL cannot
+// store one (the write would fail with a driver error) and C-based readers
+// of an export would cut the text there, so no text users write may hold
+// one. checkText and validList refuse it; checkNoNUL does for text checked
+// otherwise.
+const msgNUL = "must not contain NUL characters"
+
+// checkNoNUL refuses s if it holds a NUL byte.
+func checkNoNUL(p *Problems, field, s string) {
+	if strings.IndexByte(s, 0) >= 0 {
+		p.Add(field, msgNUL)
 	}
 }
 

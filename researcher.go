@@ -252,7 +252,9 @@ func (r *Researcher) Validate() error {
 			if pub.Year != 0 && (pub.Year < 1900 || pub.Year > 2100) {
 				p.Add(f+".year", "must be between 1900 and 2100, or 0 when unknown; got %d", pub.Year)
 			}
-			if pub.DOI != "" && !doiPattern.MatchString(pub.DOI) {
+			if strings.IndexByte(pub.DOI, 0) >= 0 {
+				p.Add(f+".doi", msgNUL)
+			} else if pub.DOI != "" && !doiPattern.MatchString(pub.DOI) {
 				p.Add(f+".doi", "%q is not a DOI such as 10.1000/xyz123", pub.DOI)
 			}
 		}
@@ -313,6 +315,7 @@ func (f *ResearcherFilter) Validate() error {
 	if len([]rune(f.Query)) > 200 {
 		p.Add("q", "must be at most 200 characters")
 	}
+	checkNoNUL(&p, "q", f.Query)
 	return p.Err("researcher filter")
 }
 

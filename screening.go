@@ -72,6 +72,8 @@ func ValidateDecision(d ScreeningDecision, reason string) error {
 	}
 	if r := strings.TrimSpace(reason); r == "" || len(r) > 2000 {
 		p.Add("reason", "is required (at most 2000 characters): say why, for the record")
+	} else {
+		checkNoNUL(&p, "reason", r)
 	}
 	return p.Err("screening decision")
 }

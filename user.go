@@ -114,6 +114,17 @@ type APIToken struct {
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 }
 
+// Validate reports every invalid field of a new API token.
+func (t *APIToken) Validate() error {
+	var p Problems
+	if t.Name == "" || len(t.Name) > 100 {
+		p.Add("name", "is required, at most 100 characters")
+	} else {
+		checkNoNUL(&p, "name", t.Name)
+	}
+	return p.Err("API token")
+}
+
 // Session is a signed-in browser session, found by the hash of its cookie.
 type Session struct {
 	UserID    int64

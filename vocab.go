@@ -102,6 +102,10 @@ func validList(p *Problems, field string, values []string, max int, ok func(stri
 		return
 	}
 	for i, v := range values {
+		if strings.IndexByte(v, 0) >= 0 {
+			p.Add(indexed(field, i), msgNUL)
+			continue
+		}
 		if !ok(v) {
 			p.Add(indexed(field, i), "%q is not %s", v, want)
 			continue

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/csv"
 	"io"
 	"net/http"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/internal/csvsafe"
 )
 
 // KPIStore is what the KPI dashboard and fact book routes read.
@@ -42,9 +42,10 @@ func (q KPIQuery) Filter(now time.Time, stallAfter time.Duration) (kakehashi.KPI
 }
 
 // WriteKPICSV writes r as CSV rows: figure, breakdown, key, value, and for
-// fields the field's name.
+// fields the field's name. Cells a spreadsheet would run as formulas are
+// written behind an apostrophe (csvsafe).
 func WriteKPICSV(w io.Writer, r *kakehashi.KPIReport) error {
-	c := csv.NewWriter(w)
+	c := csvsafe.NewWriter(w)
 	c.Write([]string{"figure", "breakdown", "key", "value", "name"})
 	row := func(fig, by, key string, v string) { c.Write([]string{fig, by, key, v, ""}) }
 	c.Write([]string{"range", "", r.From.Format(kakehashi.KPIMonthLayout), r.To.AddDate(0, -1, 0).Format(kakehashi.KPIMonthLayout), ""})

@@ -81,6 +81,7 @@ type testEnv struct {
 	t      *testing.T
 	db     *sqlstore.DB
 	srv    *httptest.Server
+	api    *httpapi.Server
 	own    *kakehashi.Organization
 	other  *kakehashi.Organization
 	target *kakehashi.User
@@ -136,7 +137,7 @@ func newEnv(t *testing.T, newDSN storetest.NewDSN, cfg httpapi.Config) *testEnv 
 	api := httpapi.New(db, slog.New(slog.DiscardHandler), metrics.NewRegistry(), cfg)
 	srv := httptest.NewServer(api.Handler(nil))
 	t.Cleanup(srv.Close)
-	e := &testEnv{t: t, db: db, srv: srv, actors: map[actorID]*actor{}, seq: new(atomic.Int64), engine: engine}
+	e := &testEnv{t: t, db: db, srv: srv, api: api, actors: map[actorID]*actor{}, seq: new(atomic.Int64), engine: engine}
 	e.own = e.org("own", "JP")
 	e.other = e.org("other", "US")
 	for _, a := range []struct {

@@ -1,7 +1,8 @@
 // Package httpapi serves Kakehashi's JSON API under /api/v1 with Huma: an
 // OpenAPI 3.1 document, problem+json errors (RFC 9457), cookie sessions and
-// bearer API tokens, plus the operational endpoints /healthz, /readyz and
-// /metrics.
+// bearer API tokens, plus the operational endpoints /healthz and /readyz.
+// The Prometheus metrics are served apart (MetricsHandler), on a listener
+// of their own.
 package httpapi
 
 import (
@@ -22,6 +23,7 @@ import (
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/metrics"
+	"github.com/kakehashi/kakehashi/notify"
 )
 
 // Store is what the API needs from storage.
@@ -68,6 +70,8 @@ type Server struct {
 	search       Searcher
 	stallAfter   time.Duration
 	screening    Screening
+	// hookAddrs decides which addresses webhooks may point at.
+	hookAddrs notify.AddressPolicy
 }
 
 // DefaultReadyTimeout bounds /readyz unless Config.ReadyTimeout says
@@ -111,6 +115,10 @@ type Config struct {
 	// Screening applies export control; without it interests are not gated
 	// and the screening checks answer 503.
 	Screening Screening
+	// WebhooksAllowLoopback lets webhooks point at loopback addresses, for
+	// tests and local setups (serve --webhooks-allow-loopback). By default
+	// only public addresses are accepted (notify.AddressPolicy).
+	WebhooksAllowLoopback bool
 }
 
 // New returns a Server over store.
@@ -129,6 +137,7 @@ func New(store Store, log *slog.Logger, reg *metrics.Registry, cfg Config) *Serv
 		search:       cfg.Search,
 		stallAfter:   cfg.StallAfter,
 		screening:    cfg.Screening,
+		hookAddrs:    notify.AddressPolicy{AllowLoopback: cfg.WebhooksAllowLoopback},
 	}
 	if s.stallAfter <= 0 {
 		s.stallAfter = DefaultStallAfter
@@ -199,7 +208,6 @@ func (s *Server) Handler(other http.Handler) http.Handler {
 	root.Handle("/api/v1/", http.StripPrefix("/api/v1", s.authenticate(apiMux)))
 	root.HandleFunc("GET /healthz", s.healthz)
 	root.HandleFunc("GET /readyz", s.readyz)
-	root.Handle("GET /metrics", s.metrics)
 	if other != nil {
 		root.Handle("/", s.authenticate(other))
 	}
@@ -208,6 +216,16 @@ func (s *Server) Handler(other http.Handler) http.Handler {
 		writeProblem(w, http.StatusForbidden, "cross-origin request refused: a browser may write only from this site's own pages", nil)
 	}))
 	return s.observe(csrf.Handler(root))
+}
+
+// MetricsHandler serves GET /metrics (Prometheus text format) and nothing
+// else. It is not part of Handler: the metrics tell request rates, routes
+// and database sizes, so they go on a listener of their own (serve
+// --metrics-addr), kept off the public site.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics)
+	return mux
 }
 
 // schemaName names a type's schema in the OpenAPI document. Types of the
@@ -247,7 +265,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 // create unbounded label values.
 func routeOf(path string) string {
 	switch {
-	case path == "/healthz", path == "/readyz", path == "/metrics":
+	case path == "/healthz", path == "/readyz":
 		return path
 	case strings.HasPrefix(path, "/api/"):
 		return "api_unmatched"

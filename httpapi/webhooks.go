@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -63,7 +64,7 @@ func (s *Server) registerWebhooks(api huma.API) {
 	}, func(ctx context.Context, in *struct {
 		ID   int64 `path:"id" minimum:"1"`
 		Body struct {
-			URL    string   `json:"url" maxLength:"2000" doc:"An http or https URL" example:"https://example.com/kakehashi"`
+			URL    string   `json:"url" maxLength:"2000" doc:"An http or https URL of a public address (loopback, private and link-local addresses are refused)" example:"https://example.com/kakehashi"`
 			Events []string `json:"events" minItems:"1" maxItems:"10" uniqueItems:"true" enum:"introduction.created,introduction.transition,message.created"`
 		}
 	}) (*struct{ Body *notify.Webhook }, error) {
@@ -71,7 +72,10 @@ func (s *Server) registerWebhooks(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		w := &notify.Webhook{OrgID: in.ID, URL: in.Body.URL, Events: in.Body.Events}
+		w := &notify.Webhook{OrgID: in.ID, URL: strings.TrimSpace(in.Body.URL), Events: in.Body.Events}
+		if err := w.ValidateFor(s.hookAddrs); err != nil {
+			return nil, s.apiError(ctx, err)
+		}
 		if err := s.store.CreateWebhook(ctx, w, u); err != nil {
 			return nil, s.apiError(ctx, err)
 		}

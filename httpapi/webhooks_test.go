@@ -19,7 +19,8 @@ import (
 // delivery log.
 func TestWebhooksThroughTheAPI(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, sqliteDSN, httpapi.Config{})
+	// The receiver runs on this machine: loopback is allowed explicitly.
+	e := newEnv(t, sqliteDSN, httpapi.Config{WebhooksAllowLoopback: true})
 	orgAdmin := e.as(ownerAdmin)
 	hooks := fmt.Sprintf("/organizations/%d/webhooks", e.own.ID)
 
@@ -45,7 +46,7 @@ func TestWebhooksThroughTheAPI(t *testing.T) {
 	e.do("POST", fmt.Sprintf("/introductions/%d/messages", in.ID), map[string]any{"body": "Shall we meet?"}, e.as(ownerMember)).want(t, 201)
 
 	now := e.db.Now().Add(time.Second)
-	d := notify.New(e.db, notify.Config{BackoffBase: time.Minute, Timeout: 5 * time.Second, Now: func() time.Time { return now }})
+	d := notify.New(e.db, notify.Config{BackoffBase: time.Minute, Timeout: 5 * time.Second, AllowLoopback: true, Now: func() time.Time { return now }})
 	ctx := context.Background()
 	if r, err := d.RunOnce(ctx); err != nil || r.Retried != 3 || r.Sent != 0 {
 		t.Fatalf("while the receiver is down: %+v, %v; want 3 retried", r, err)
@@ -98,4 +99,30 @@ func TestWebhooksThroughTheAPI(t *testing.T) {
 	e.do("DELETE", fmt.Sprintf("%s/%d", hooks, hookID), nil, orgAdmin).want(t, 204)
 	e.do("DELETE", fmt.Sprintf("%s/%d", hooks, hookID), nil, orgAdmin).wantProblem(t, 404)
 	e.do("GET", fmt.Sprintf("%s/%d/deliveries", hooks, hookID), nil, orgAdmin).wantProblem(t, 404)
+}
+
+// TestWebhookAddressesRefused checks that, by default, a webhook may not
+// point at this machine, a private network, the cloud metadata address or
+// any other internal address, nor use another scheme or carry credentials:
+// each is refused with a 422 on body.url and nothing is stored.
+func TestWebhookAddressesRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, sqliteDSN, httpapi.Config{})
+	orgAdmin := e.as(ownerAdmin)
+	hooks := fmt.Sprintf("/organizations/%d/webhooks", e.own.ID)
+	for _, u := range []string{
+		"http://127.0.0.1:8080/hook", "http://127.1.2.3/", "http://[::1]/hook", "http://localhost:9000/", "http://LOCALHOST./",
+		"http://api.localhost/", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.7/", "http://172.16.5.4/", "http://192.168.1.1/",
+		"http://[fc00::1]/", "http://[fd12:3456::1]/", "http://[fe80::1]/", "http://[fe80::1%25eth0]/", "http://0.0.0.0/", "http://[::]/",
+		"http://100.64.0.1/", "http://224.0.0.1/", "http://[ff02::1]/", "http://[::ffff:127.0.0.1]/", "http://[::ffff:a9fe:a9fe]/",
+		"http://2130706433/", "http://0x7f000001/", "http://0177.0.0.1/", "http://127.1/",
+		"ftp://example.com/", "file:///etc/passwd", "gopher://example.com/", "https://user:pw@example.com/", "https://user@example.com/",
+	} {
+		e.do("POST", hooks, map[string]any{"url": u, "events": notify.Events}, orgAdmin).wantProblem(t, 422, "body.url")
+	}
+	if n := e.count(`SELECT count(*) FROM webhooks`); n != 0 {
+		t.Errorf("%d webhooks stored after refusals", n)
+	}
+	// A public address is fine.
+	e.do("POST", hooks, map[string]any{"url": "https://hooks.example.com/kakehashi", "events": notify.Events}, orgAdmin).want(t, 201)
 }

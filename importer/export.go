@@ -2,7 +2,6 @@ package importer
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/internal/csvsafe"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
@@ -38,7 +38,9 @@ func Export(ctx context.Context, db *sqlstore.DB, w io.Writer, f Format, what Wh
 	case JSONL:
 		enc = &jsonWriter{enc: json.NewEncoder(w)}
 	case CSV:
-		cw := csv.NewWriter(w)
+		// Cells a spreadsheet would run as formulas get an apostrophe in
+		// front, which the CSV import removes again; JSON Lines stays exact.
+		cw := csvsafe.NewWriter(w)
 		defer cw.Flush()
 		enc = &csvWriter{w: cw}
 	default:
@@ -99,7 +101,7 @@ func (j *jsonWriter) listing(r *ListingRecord) error { return j.enc.Encode(r) }
 func (j *jsonWriter) flush() error                   { return nil }
 
 type csvWriter struct {
-	w      *csv.Writer
+	w      *csvsafe.Writer
 	header bool
 }
 

@@ -3,6 +3,7 @@ package importer_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -167,5 +168,58 @@ func TestListingBeforeItsOrganization(t *testing.T) {
 	if rep.Created["organization"] != 1 || len(rep.Problems) != 1 || rep.Problems[0].Line != 1 ||
 		!strings.Contains(rep.Problems[0].Message, `organization "o1" is not known`) {
 		t.Fatalf("report: %+v", rep)
+	}
+}
+
+// TestCSVExportNeutralisesFormulas exports text a spreadsheet would run as
+// a formula (OWASP CSV injection): every such CSV cell starts with an
+// apostrophe, the JSON Lines export keeps the text exact, and importing
+// the CSV export gives back exactly the original text, including text that
+// already began with an apostrophe.
+func TestCSVExportNeutralisesFormulas(t *testing.T) {
+	newDSN := func(t *testing.T) string { return filepath.Join(t.TempDir(), "k.db") }
+	src := storetest.Open(t, newDSN)
+	in := `{"record":"organization","external_id":"evil-org","name":"=1+2","local_name":"'=already quoted","aliases":["@alias","plain"],"kind":"company","country":"JP","description":"-2+3 minus","sectors":[]}
+{"record":"listing","external_id":"evil-1","org":"evil-org","side":"seed","kind":"technology","title":"=HYPERLINK(\"https://evil.example\",\"click\")","summary":"@SUM(1+1)*cmd|' /C calc'!A0","body":"+1 plus","language":"en","keywords":["-minus","=eq"],"trl":3}
+{"record":"listing","external_id":"evil-2","org":"evil-org","side":"need","kind":"challenge","title":"''+two apostrophes","summary":"'plain apostrophe","body":"'","language":"en","trl":4}
+`
+	if rep := run(t, src, in, importer.JSONL, 10); len(rep.Problems) != 0 {
+		t.Fatalf("import: %v", rep.Problems)
+	}
+	jsonl := export(t, src, importer.JSONL, importer.All)
+	for _, exact := range []string{`"name":"=1+2"`, `"title":"=HYPERLINK(\"https://evil.example\",\"click\")"`, `"summary":"@SUM(1+1)*cmd|' /C calc'!A0"`} {
+		if !strings.Contains(jsonl, exact) {
+			t.Errorf("the JSON Lines export lacks %s", exact)
+		}
+	}
+	orgs := export(t, src, importer.CSV, importer.Organizations)
+	lists := export(t, src, importer.CSV, importer.Listings)
+	for _, file := range []string{orgs, lists} {
+		recs, err := csv.NewReader(strings.NewReader(file)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range recs {
+			for _, cell := range rec {
+				if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+					t.Errorf("CSV cell %q would run as a formula", cell)
+				}
+			}
+		}
+	}
+	for _, want := range []string{`'=1+2`, `"'=HYPERLINK(""https://evil.example"",""click"")"`, `'@SUM(1+1)`, `'+1 plus`, `'-minus;=eq`, `''=already quoted`,
+		`'''+two apostrophes`, `,'plain apostrophe,`, `,',`} {
+		if !strings.Contains(orgs+lists, want) {
+			t.Errorf("the CSV export lacks %s:\n%s%s", want, orgs, lists)
+		}
+	}
+	dst := storetest.Open(t, newDSN)
+	for _, file := range []string{orgs, lists} {
+		if rep := run(t, dst, file, importer.CSV, 5); len(rep.Problems) != 0 {
+			t.Fatalf("re-import problems: %v", rep.Problems)
+		}
+	}
+	if again := export(t, dst, importer.JSONL, importer.All); again != jsonl {
+		t.Errorf("the CSV round trip changed the text:\n%s\n---\n%s", jsonl, again)
 	}
 }

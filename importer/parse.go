@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/internal/csvsafe"
 )
 
 // Format is an import file format.
@@ -262,9 +263,11 @@ func (p *csvParser) next() (row, error) {
 	if len(rec) != len(p.cols) {
 		return row{}, &RowError{Line: line, Message: fmt.Sprintf("has %d columns, the header has %d", len(rec), len(p.cols))}
 	}
+	// A cell the export neutralised against spreadsheet formulas
+	// ('=..., '+..., see csvsafe) is read back without the apostrophe.
 	get := func(name string) string {
 		if i, ok := p.cols[name]; ok {
-			return strings.TrimSpace(rec[i])
+			return csvsafe.Unescape(strings.TrimSpace(rec[i]))
 		}
 		return ""
 	}

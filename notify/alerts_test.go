@@ -132,11 +132,11 @@ func TestAlertsRankWithWhatTheirOwnerMaySee(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := search.New(an, db, search.Options{})
+	engine := search.New(an, db, search.Options{Now: db.Now})
 	if err := engine.Build(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := db.CheckAlerts(ctx, notify.SeedMatcher{Engine: engine}, time.Now().Add(time.Second)); err != nil || n != 2 {
+	if n, err := db.CheckAlerts(ctx, notify.SeedMatcher{Engine: engine}, db.Now().Add(time.Second)); err != nil || n != 2 {
 		t.Errorf("announced %d, %v; want 2 (the owner's member and the accepted requester)", n, err)
 	}
 	for _, c := range []struct {

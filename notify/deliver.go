@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/mail"
 	"net/smtp"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,9 +47,11 @@ type Config struct {
 	Lease, Timeout time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// HTTPClient sends webhooks (default: a client with Timeout).
-	HTTPClient *http.Client
-	Logger     *slog.Logger
+	// AllowLoopback lets webhooks reach loopback addresses, for tests and
+	// a receiver on the same machine (see AddressPolicy). Webhooks never
+	// reach private, link-local or other internal addresses.
+	AllowLoopback bool
+	Logger        *slog.Logger
 }
 
 // Deliverer sends the outbox's messages. Several may run at once, in one
@@ -58,6 +61,10 @@ type Deliverer struct {
 	cfg    Config
 	log    *slog.Logger
 	noSMTP sync.Once
+	// policy and client are the webhooks' address policy and the client
+	// that enforces it where connections are dialled.
+	policy AddressPolicy
+	client *http.Client
 }
 
 // New returns a Deliverer over store.
@@ -89,16 +96,12 @@ func New(store Store, cfg Config) *Deliverer {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: cfg.Timeout,
-			// A webhook answers for itself: a redirect is not followed.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	return &Deliverer{store: store, cfg: cfg, log: cfg.Logger}
+	policy := AddressPolicy{AllowLoopback: cfg.AllowLoopback}
+	return &Deliverer{store: store, cfg: cfg, log: cfg.Logger, policy: policy, client: policy.Client(cfg.Timeout)}
 }
 
 // Backoff returns the wait after the n-th failed attempt (n ≥ 1):
@@ -135,7 +138,7 @@ func (d *Deliverer) RunOnce(ctx context.Context) (Result, error) {
 		switch {
 		case err == nil:
 			r.Sent++
-		case errors.Is(err, errPermanent) || m.Attempts+1 >= d.cfg.MaxAttempts:
+		case errors.Is(err, errPermanent) || errors.Is(err, ErrAddressNotAllowed) || m.Attempts+1 >= d.cfg.MaxAttempts:
 			a.GiveUp, a.Detail = true, err.Error()
 			r.Failed++
 			d.log.WarnContext(ctx, "outbox message failed for good", "id", m.ID, "channel", m.Channel, "attempts", m.Attempts+1, "err", err)
@@ -297,6 +300,15 @@ func (d *Deliverer) sendWebhook(ctx context.Context, m *Message) (int, error) {
 	if m.Webhook == nil {
 		return 0, fmt.Errorf("%w: the webhook was removed", errPermanent)
 	}
+	// A webhook stored before its address was checked, or under a looser
+	// policy, is refused here; names are checked where they are dialled.
+	u, err := url.Parse(m.Webhook.URL)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", errPermanent, err)
+	}
+	if d.policy.CheckURL(u) != "" {
+		return 0, ErrAddressNotAllowed
+	}
 	body := []byte(m.Payload)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.Webhook.URL, bytes.NewReader(body))
 	if err != nil {
@@ -307,7 +319,12 @@ func (d *Deliverer) sendWebhook(ctx context.Context, m *Message) (int, error) {
 	req.Header.Set("X-Kakehashi-Event", m.Event)
 	req.Header.Set("X-Kakehashi-Delivery", strconv.FormatInt(m.ID, 10))
 	req.Header.Set("X-Kakehashi-Signature", Sign(m.Webhook.Secret, body))
-	resp, err := d.cfg.HTTPClient.Do(req)
+	resp, err := d.client.Do(req)
+	if errors.Is(err, ErrAddressNotAllowed) {
+		// Nothing more: which address a name resolved to, and whether
+		// anything listens there, stays out of the delivery log.
+		return 0, ErrAddressNotAllowed
+	}
 	if err != nil {
 		return 0, fmt.Errorf("POST webhook: %w", err)
 	}

@@ -93,8 +93,17 @@ type Webhook struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Validate reports every invalid field of a new webhook.
-func (w *Webhook) Validate() error {
+// Validate reports every invalid field of a new webhook, its URL checked
+// for its form only. The API and the pages use ValidateFor, which also
+// checks the address; the store, which cannot know the server's policy,
+// uses Validate.
+func (w *Webhook) Validate() error { return w.validate(nil) }
+
+// ValidateFor reports every invalid field of a new webhook, refusing a URL
+// whose host policy does not allow (see AddressPolicy.CheckURL).
+func (w *Webhook) ValidateFor(policy AddressPolicy) error { return w.validate(&policy) }
+
+func (w *Webhook) validate(policy *AddressPolicy) error {
 	var p kakehashi.Problems
 	u, err := url.Parse(w.URL)
 	switch {
@@ -104,6 +113,10 @@ func (w *Webhook) Validate() error {
 		p.Add("url", "must be at most 2000 characters")
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil:
 		p.Add("url", "must be an absolute http or https URL without credentials")
+	case policy != nil:
+		if msg := policy.CheckURL(u); msg != "" {
+			p.Add("url", "%s", msg)
+		}
 	}
 	if len(w.Events) == 0 {
 		p.Add("events", "subscribe to at least one of %s", strings.Join(Events, ", "))

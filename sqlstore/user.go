@@ -190,11 +190,7 @@ func (db *DB) DeleteSession(ctx context.Context, tokenHash []byte) error {
 
 // CreateAPIToken stores a personal API token under its hash.
 func (db *DB) CreateAPIToken(ctx context.Context, t *kakehashi.APIToken, tokenHash []byte, actor *kakehashi.User) error {
-	var p kakehashi.Problems
-	if t.Name == "" || len(t.Name) > 100 {
-		p.Add("name", "is required, at most 100 characters")
-	}
-	if err := p.Err("API token"); err != nil {
+	if err := t.Validate(); err != nil {
 		return err
 	}
 	t.CreatedAt = db.now()

@@ -117,6 +117,8 @@ func validationMessage(lang, msg string) string {
 	switch {
 	case msg == "is required":
 		return "必須です。"
+	case msg == "must not contain NUL characters":
+		return "NUL文字(制御文字)は使えません。"
 	case strings.HasPrefix(msg, "must be a technology readiness level"):
 		return "技術成熟度は1〜9で入力してください。"
 	case strings.HasPrefix(msg, "must be at most"):

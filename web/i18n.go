@@ -419,6 +419,7 @@ var messages = map[string][2]string{
 	"hooks.event.introduction.transition": {"An introduction moved", "紹介の段階が変わったとき"},
 	"hooks.event.message.created":         {"A message was posted", "メッセージが投稿されたとき"},
 	"hooks.err.url":                       {"Enter an absolute http or https address without a user name or password.", "ユーザー名やパスワードを含まない、http または https の完全なURLを入力してください。"},
+	"hooks.err.address":                   {"Enter a public address: this machine, private networks and other internal addresses cannot receive webhooks.", "公開されたアドレスを入力してください。このサーバー自身、プライベートネットワーク、その他の内部アドレスにはWebhookを送れません。"},
 	"hooks.err.events":                    {"Choose at least one event.", "イベントを1つ以上選んでください。"},
 	"hooks.deliveries":                    {"Delivery log", "配信履歴"},
 	"hooks.deliveries.none":               {"Nothing delivered yet.", "まだ配信はありません。"},

@@ -248,9 +248,12 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, kakehashi.Errorf(kakehashi.EINVALID, "unreadable form"))
 		return
 	}
-	hook := &notify.Webhook{OrgID: o.ID, URL: r.PostForm.Get("url"), Events: r.PostForm["events"]}
+	hook := &notify.Webhook{OrgID: o.ID, URL: strings.TrimSpace(r.PostForm.Get("url")), Events: r.PostForm["events"]}
 	d := &hooksData{Org: o, URL: hook.URL, Events: hook.Events}
-	err := h.store.CreateWebhook(r.Context(), hook, u)
+	err := hook.ValidateFor(h.hookAddrs)
+	if err == nil {
+		err = h.store.CreateWebhook(r.Context(), hook, u)
+	}
 	switch kakehashi.ErrorCode(err) {
 	case "":
 		// The secret is shown in this answer only: no redirect, which would
@@ -319,6 +322,8 @@ func hookErrors(lang string, err error) map[string]string {
 		switch {
 		case name == "url" && strings.HasPrefix(fe.Message, "must be an absolute"):
 			out[name] = translate(lang, "hooks.err.url")
+		case name == "url" && (strings.HasPrefix(fe.Message, "must be a public address") || strings.HasPrefix(fe.Message, "must name its host")):
+			out[name] = translate(lang, "hooks.err.address")
 		case name == "events":
 			out[name] = translate(lang, "hooks.err.events")
 		default:

@@ -167,6 +167,18 @@ func TestWebhookPages(t *testing.T) {
 		t.Errorf("an invalid webhook: status %d; want 422 with both fields' errors", resp.StatusCode)
 	}
 
+	// An internal address is refused beside the field, and nothing is stored.
+	for _, internal := range []string{"http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:6379/", "http://localhost/", "http://[fd00::1]/"} {
+		resp, body = rd.post(hooks, url.Values{"url": {internal}, "events": {notify.EventMessageCreated}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="err-hook-url"`) ||
+			!strings.Contains(body, "internal addresses cannot receive webhooks") {
+			t.Errorf("webhook to %s: status %d; want 422 with the address error beside the field", internal, resp.StatusCode)
+		}
+	}
+	if list, err := db.Webhooks(ctx, hz); err != nil || len(list) != 0 {
+		t.Errorf("webhooks stored after refusals: %d, %v", len(list), err)
+	}
+
 	// Created: the secret is shown this once.
 	hookURL := "https://hooks.hoshizora.example/kakehashi"
 	resp, body = rd.post(hooks, url.Values{"url": {hookURL}, "events": {notify.EventIntroductionCreated, notify.EventMessageCreated}})
@@ -204,7 +216,7 @@ func TestWebhookPages(t *testing.T) {
 		t.Fatalf("claim the webhook call: %d messages, %v", len(msgs), err)
 	}
 	if err := db.RecordAttempt(ctx, msgs[0], notify.Attempt{At: db.Now(), Status: 503, Detail: "receiver answered 503",
-		NextAttemptAt: time.Now().Add(time.Minute)}); err != nil {
+		NextAttemptAt: db.Now().Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	resp, body = rd.get(hooks + "/" + hook)

@@ -99,6 +99,16 @@ type Handler struct {
 	check func(ctx context.Context, name, country string, limit int) []screening.Hit
 	// createIntroduction records a new interest.
 	createIntroduction func(ctx context.Context, in *kakehashi.Introduction, actor *kakehashi.User) error
+	// hookAddrs decides which addresses webhooks may point at.
+	hookAddrs notify.AddressPolicy
+}
+
+// SetWebhooksAllowLoopback lets webhooks point at loopback addresses, as
+// the API's Config.WebhooksAllowLoopback does (serve
+// --webhooks-allow-loopback); by default only public addresses are
+// accepted.
+func (h *Handler) SetWebhooksAllowLoopback(allow bool) {
+	h.hookAddrs = notify.AddressPolicy{AllowLoopback: allow}
 }
 
 // SetIntroducer routes new interests through create
@@ -338,7 +348,9 @@ func (v *view) LangSwitch() string {
 	if v.Lang == langJA {
 		to = langEN
 	}
-	next := v.Path
+	// The path escaped again, so that safeNext keeps it (it accepts
+	// printable ASCII only).
+	next := (&url.URL{Path: v.Path}).EscapedPath()
 	if v.Query != "" {
 		next += "?" + v.Query
 	}
@@ -480,12 +492,57 @@ func (h *Handler) setLang(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 }
 
-// safeNext keeps redirects on this site.
+// safeNext returns next if it is a clean path on this site, else "/". It
+// is the one check of every redirect target taken from a request (the
+// next of /login and /lang) and of the links shown in the inbox, so that
+// none of them sends a visitor to another site (an open redirect).
+//
+// A clean local path is printable ASCII (browsers drop tabs and newlines
+// and read a backslash as a slash, so "/\t/evil" is "//evil" to them), has
+// no scheme or host, and its path, once percent-decoded, starts with one
+// slash and has no empty, "." or ".." segment, backslash or control
+// character (so that no later decoding or cleaning can turn it into
+// "//evil").
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !localPath(next) {
 		return "/"
 	}
 	return next
+}
+
+func localPath(s string) bool {
+	if s == "" || s[0] != '/' || len(s) > 4096 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return false
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return false
+	}
+	raw, decoded := u.EscapedPath(), u.Path
+	for _, p := range []string{raw, decoded} {
+		if p == "" || p[0] != '/' {
+			return false
+		}
+		for _, seg := range strings.Split(p[1:], "/") {
+			if seg == "." || seg == ".." {
+				return false
+			}
+		}
+		if strings.Contains(p, "//") {
+			return false
+		}
+	}
+	for _, r := range decoded {
+		if r < ' ' || r == 0x7f || r == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 var errNoOrg = errors.New("no organization")

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -161,11 +162,98 @@ func TestLanguageChoice(t *testing.T) {
 	if langOf(r) != langEN {
 		t.Error("the remembered choice wins over the browser's")
 	}
-	for next, want := range map[string]string{"/search?q=x": "/search?q=x", "https://evil.example/": "/", "//evil.example": "/", "": "/", `/\evil`: "/"} {
-		if got := safeNext(next); got != want {
-			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
+}
+
+// TestSafeNext feeds the one function that vets redirect targets taken
+// from a request the forms browsers and servers turn into another site.
+func TestSafeNext(t *testing.T) {
+	for _, tc := range []struct{ next, want string }{
+		// Clean local paths are kept as they are.
+		{"/search?q=x", "/search?q=x"},
+		{"/", "/"},
+		{"/dashboard", "/dashboard"},
+		{"/listings/12#interest", "/listings/12#interest"},
+		{"/researchers?after=50&q=%E5%85%A8%E5%9B%BA%E4%BD%93", "/researchers?after=50&q=%E5%85%A8%E5%9B%BA%E4%BD%93"},
+		{"/orgs/4/webhooks?deleted=1", "/orgs/4/webhooks?deleted=1"},
+		{"/search?q=http://x.example/", "/search?q=http://x.example/"},
+		// Everything else goes home.
+		{"", "/"},
+		{"/\t/evil.example/phish", "/"},
+		{"/%09/evil.example/phish", "/"},
+		{"/\n/evil.example", "/"},
+		{"/\r\n/evil.example", "/"},
+		{"//evil.example", "/"},
+		{"//evil.example/path", "/"},
+		{"///evil.example", "/"},
+		{`/\evil.example`, "/"},
+		{`\/evil.example`, "/"},
+		{`\\evil.example`, "/"},
+		{`/path\..\..\evil`, "/"},
+		{"https://evil.example/", "/"},
+		{"http:evil.example", "/"},
+		{"HTTPS://evil.example", "/"},
+		{"javascript:alert(1)", "/"},
+		{"JavaScript:alert(document.domain)", "/"},
+		{"data:text/html,<script>alert(1)</script>", "/"},
+		{"evil.example", "/"},
+		{"/%2F%2Fevil.example", "/"},
+		{"/%2f/evil.example", "/"},
+		{"/%5Cevil.example", "/"},
+		{"/%5c%5cevil.example", "/"},
+		{"/%0d%0aSet-Cookie:%20x=y", "/"},
+		{"/%0D%0ALocation:%20https://evil.example", "/"},
+		{"/\r\nSet-Cookie: x=y", "/"},
+		{"/\x00", "/"},
+		{"/\x7f", "/"},
+		{"/ /evil.example", "/"},
+		{"/\u3000/evil.example", "/"},
+		{"/\uff0f\uff0fevil.example", "/"},
+		{"/..//evil.example", "/"},
+		{"/a/../..//evil.example", "/"},
+		{"/./evil", "/"},
+		{"/%2e%2e/%2e%2e//evil.example", "/"},
+		{"/@evil.example", "/@evil.example"},
+		{"/%", "/"},
+	} {
+		if got := safeNext(tc.next); got != tc.want {
+			t.Errorf("safeNext(%q) = %q, want %q", tc.next, got, tc.want)
 		}
 	}
+}
+
+// FuzzSafeNext checks that whatever safeNext lets through stays on this
+// site: as Go and as browsers resolve it (browsers drop tabs and newlines
+// and read a backslash as a slash), and as http.Redirect writes it.
+func FuzzSafeNext(f *testing.F) {
+	for _, s := range []string{"/", "/search?q=x", "//evil.example", "/\t/evil.example", "/%2F%2Fevil", `/\evil`, "https://evil.example",
+		"javascript:alert(1)", "/..//evil", "/a?b=c#d", "/%0d%0aX: y"} {
+		f.Add(s)
+	}
+	base, _ := url.Parse("https://kakehashi.example/some/page?x=1")
+	f.Fuzz(func(t *testing.T, next string) {
+		got := safeNext(next)
+		if got != "/" && got != next {
+			t.Fatalf("safeNext(%q) = %q: neither the input nor /", next, got)
+		}
+		browser := strings.NewReplacer("\t", "", "\n", "", "\r", "", `\`, "/")
+		rec := httptest.NewRecorder()
+		http.Redirect(rec, httptest.NewRequest("GET", "/login", nil), got, http.StatusSeeOther)
+		for _, target := range []string{got, browser.Replace(got), rec.Header().Get("Location"), browser.Replace(rec.Header().Get("Location"))} {
+			u, err := url.Parse(target)
+			if err != nil {
+				t.Fatalf("safeNext(%q) = %q: %q does not parse: %v", next, got, target, err)
+			}
+			if u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") {
+				t.Fatalf("safeNext(%q) = %q: %q is not a local path", next, got, target)
+			}
+			if r := base.ResolveReference(u); r.Scheme != base.Scheme || r.Host != base.Host {
+				t.Fatalf("safeNext(%q) = %q: %q resolves to %s", next, got, target, r)
+			}
+			if strings.ContainsAny(target, "\r\n") {
+				t.Fatalf("safeNext(%q) = %q: a header break in %q", next, got, target)
+			}
+		}
+	})
 }
 
 func TestFitInBothLanguages(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -477,5 +478,59 @@ func TestImportOpenAlex(t *testing.T) {
 	r = runCLI(t, nil, "", "import", "--db", db, "--format", "openalex", "--json", fixture)
 	if r.err != nil || !json.Valid([]byte(r.stdout)) || !strings.Contains(r.stdout, "unchanged") {
 		t.Fatalf("second import --json: %v\n%s", r.err, r.stdout)
+	}
+}
+
+// TestMetricsListener checks that the Prometheus metrics are not on the
+// public listener but on --metrics-addr, and only there.
+func TestMetricsListener(t *testing.T) {
+	metricsAddr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	var logs bytes.Buffer
+	e := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &logs, Getenv: func(string) string { return "" },
+		Ready: func(a string) { addrc <- a }}
+	done := make(chan error, 1)
+	go func() {
+		done <- e.Run(ctx, []string{"serve", "--db", filepath.Join(t.TempDir(), "k.db"), "--addr", "127.0.0.1:0", "--metrics-addr", metricsAddr})
+	}()
+	var addr string
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		t.Fatalf("serve ended: %v\n%s", err, logs.String())
+	case <-time.After(60 * time.Second):
+		t.Fatal("server did not start")
+	}
+	get := func(url string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, _ := get("http://" + addr + "/metrics"); status != http.StatusNotFound {
+		t.Errorf("public /metrics: status %d, want 404", status)
+	}
+	if status, body := get("http://" + metricsAddr + "/metrics"); status != http.StatusOK || !strings.Contains(body, "kakehashi_listings") {
+		t.Errorf("/metrics on --metrics-addr: status %d: %.300s", status, body)
+	}
+	if status, _ := get("http://" + metricsAddr + "/api/v1/listings"); status != http.StatusNotFound {
+		t.Errorf("the metrics listener serves the API: status %d", status)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v after shutdown", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not shut down")
+	}
+	if _, err := net.Dial("tcp", metricsAddr); err == nil {
+		t.Error("the metrics listener is still open after shutdown")
 	}
 }

@@ -25,6 +25,7 @@ import (
 func (e *Env) serve(ctx context.Context, args []string) error {
 	fs := e.flags("serve")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	metricsAddr := fs.String("metrics-addr", "", "address of a separate listener serving the Prometheus metrics at /metrics, e.g. 127.0.0.1:9090 (empty: no metrics listener)")
 	dsn := fs.String("db", "kakehashi.db", "SQLite file or postgres:// URL")
 	loadDemo := fs.Bool("demo", false, "load the demo dataset into an empty database")
 	secure := fs.Bool("secure-cookies", false, "mark session cookies Secure (set when served over TLS)")
@@ -42,6 +43,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	smtpUser := fs.String("smtp-user", "", "SMTP user name (the password comes from KAKEHASHI_SMTP_PASSWORD)")
 	smtpFrom := fs.String("smtp-from", "Kakehashi <kakehashi@localhost>", "sender address of e-mail notifications")
 	baseURL := fs.String("base-url", "", "the site's public URL, for links in e-mails (default http://ADDR)")
+	hooksLoopback := fs.Bool("webhooks-allow-loopback", false, "let webhooks point at loopback addresses (127.0.0.1, ::1, localhost), for tests and a receiver on this machine; private and link-local addresses stay refused")
 	deliverEvery := fs.Duration("deliver-interval", 5*time.Second, "how often the outbox of e-mails and webhooks is delivered")
 	alertEvery := fs.Duration("alert-interval", 10*time.Minute, "how often saved alerts are checked for new matching seeds")
 	lexPath := fs.String("lexicon", lexicon.DefaultPath, "EDICT Japanese–English dictionary for cross-lingual matching, or none")
@@ -154,8 +156,9 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	}
 	go refreshScreening(ctx, screen, log, 30*time.Second)
 	api := httpapi.New(db, log, reg, httpapi.Config{Now: now, SecureCookies: *secure, Search: engine, StallAfter: stallAfter, Screening: screen,
-		ReadyChecks:  []httpapi.ReadyCheck{{Name: "search", Check: engine.Probe}},
-		ReadyDetails: []httpapi.ReadyDetail{{Name: "languages", Info: engine.Languages}}})
+		ReadyChecks:           []httpapi.ReadyCheck{{Name: "search", Check: engine.Probe}},
+		ReadyDetails:          []httpapi.ReadyDetail{{Name: "languages", Info: engine.Languages}},
+		WebhooksAllowLoopback: *hooksLoopback})
 	pages, err := web.New(db, engine, api, log)
 	if err != nil {
 		return fmt.Errorf("web pages: %w", err)
@@ -165,6 +168,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	pages.SetIntroducer(screen.CreateIntroduction)
 	pages.SetScreener(screen.Screen)
 	pages.SetChecker(screen.Check)
+	pages.SetWebhooksAllowLoopback(*hooksLoopback)
 	srv := &http.Server{
 		Handler:           api.Handler(pages),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -178,11 +182,32 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "db", redact(*dsn), "dialect", db.Dialect())
+	if *metricsAddr != "" {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		msrv := &http.Server{Handler: api.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 16 << 10}
+		log.Info("serving metrics", "addr", "http://"+mln.Addr().String()+"/metrics")
+		mdone := make(chan struct{})
+		go func() {
+			defer close(mdone)
+			if err := msrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics listener", "err", err)
+			}
+		}()
+		defer func() {
+			msrv.Close()
+			<-mdone
+		}()
+	}
 	if *baseURL == "" {
 		*baseURL = "http://" + ln.Addr().String()
 	}
 	deliverer := notify.New(db, notify.Config{SMTPAddr: *smtpAddr, SMTPUser: *smtpUser, SMTPPassword: e.Getenv("KAKEHASHI_SMTP_PASSWORD"),
-		From: *smtpFrom, BaseURL: *baseURL, Logger: log, Now: now})
+		From: *smtpFrom, BaseURL: *baseURL, AllowLoopback: *hooksLoopback, Logger: log, Now: now})
 	delivered := make(chan struct{})
 	dctx, stopDelivery := context.WithCancel(ctx)
 	defer func() { stopDelivery(); <-delivered }()
