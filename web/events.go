@@ -43,23 +43,23 @@ type eventRanker interface {
 }
 
 // registerEvents adds the business-matching event pages.
-func (h *Handler) registerEvents(m *http.ServeMux) {
-	m.HandleFunc("GET /events", h.eventsPage)
-	m.HandleFunc("GET /events/new", h.newEvent)
-	m.HandleFunc("POST /events/new", h.createEvent)
-	m.HandleFunc("GET /events/{id}", h.eventPage)
-	m.HandleFunc("GET /events/{id}/edit", h.editEvent)
-	m.HandleFunc("POST /events/{id}/edit", h.updateEvent)
-	m.HandleFunc("POST /events/{id}/introduce", h.eventIntroduce)
-	m.HandleFunc("GET /events/{id}/visit/{listing}", h.eventVisit)
-	m.HandleFunc("POST /events/{id}/register", h.eventRegister)
-	m.HandleFunc("POST /events/{id}/requests", h.eventRequest)
-	m.HandleFunc("POST /events/{id}/decide", h.eventDecide)
-	m.HandleFunc("POST /events/{id}/schedule", h.eventSchedule)
-	m.HandleFunc("POST /events/{id}/move", h.eventMove)
-	m.HandleFunc("POST /events/{id}/mark", h.eventMark)
-	m.HandleFunc("GET /events/{id}/agenda", h.eventAgenda)
-	m.HandleFunc("GET /events/{id}/agenda.ics", h.eventCalendar)
+func (h *Handler) registerEvents() {
+	h.handle("GET /events", h.eventsPage)
+	h.handle("GET /events/new", h.newEvent)
+	h.handle("POST /events/new", h.createEvent)
+	h.handle("GET /events/{id}", h.eventPage)
+	h.handle("GET /events/{id}/edit", h.editEvent)
+	h.handle("POST /events/{id}/edit", h.updateEvent)
+	h.handle("POST /events/{id}/introduce", h.eventIntroduce)
+	h.handle("GET /events/{id}/visit/{listing}", h.eventVisit)
+	h.handle("POST /events/{id}/register", h.eventRegister)
+	h.handle("POST /events/{id}/requests", h.eventRequest)
+	h.handle("POST /events/{id}/decide", h.eventDecide)
+	h.handle("POST /events/{id}/schedule", h.eventSchedule)
+	h.handle("POST /events/{id}/move", h.eventMove)
+	h.handle("POST /events/{id}/mark", h.eventMark)
+	h.handle("GET /events/{id}/agenda", h.eventAgenda)
+	h.handle("GET /events/{id}/agenda.ics", h.eventCalendar)
 }
 
 // visibleEvent loads the event of the path that the visitor may see.

@@ -16,14 +16,14 @@ import (
 	"github.com/kakehashi/kakehashi"
 )
 
-func (h *Handler) registerFunding(m *http.ServeMux) {
-	m.HandleFunc("GET /funding", h.fundingCalls)
-	m.HandleFunc("GET /funding/new", h.newFundingCall)
-	m.HandleFunc("POST /funding/new", h.createFundingCall)
-	m.HandleFunc("GET /funding/{id}", h.fundingCallPage)
-	m.HandleFunc("GET /funding/{id}/edit", h.editFundingForm)
-	m.HandleFunc("POST /funding/{id}/edit", h.editFundingCall)
-	m.HandleFunc("POST /funding/{id}/delete", h.deleteFundingCall)
+func (h *Handler) registerFunding() {
+	h.handle("GET /funding", h.fundingCalls)
+	h.handle("GET /funding/new", h.newFundingCall)
+	h.handle("POST /funding/new", h.createFundingCall)
+	h.handle("GET /funding/{id}", h.fundingCallPage)
+	h.handle("GET /funding/{id}/edit", h.editFundingForm)
+	h.handle("POST /funding/{id}/edit", h.editFundingCall)
+	h.handle("POST /funding/{id}/delete", h.deleteFundingCall)
 }
 
 // fitsLimit is how many fitting calls a page shows.
