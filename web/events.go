@@ -837,7 +837,8 @@ func (h *Handler) eventIntroduce(w http.ResponseWriter, r *http.Request) {
 // eventVisit counts a visitor's view of a listing exhibited at an online
 // fair, as the API's count-fair-view does (one per visitor, listing and UTC
 // day; the visitor is a keyed hash of address, user agent and day), and
-// sends the visitor on to the listing.
+// sends the visitor on to the listing: only for a listing the visitor may
+// see, as the fair's page lists no other.
 func (h *Handler) eventVisit(w http.ResponseWriter, r *http.Request) {
 	e, err := h.visibleEvent(r)
 	if err != nil {
@@ -855,8 +856,20 @@ func (h *Handler) eventVisit(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	notExhibited := kakehashi.Errorf(kakehashi.ENOTFOUND, "listing %d is not exhibited at fair %d", lid, e.ID)
 	if !slices.ContainsFunc(ps, func(p *kakehashi.Participant) bool { return slices.Contains(p.ListingIDs, lid) }) {
-		h.fail(w, r, kakehashi.Errorf(kakehashi.ENOTFOUND, "listing %d is not exhibited at fair %d", lid, e.ID))
+		h.fail(w, r, notExhibited)
+		return
+	}
+	// The fair shows a visitor only the listings they may see: a visit
+	// to another is not counted, and answers as one not exhibited, so
+	// that guessed ids tell nothing of what a fair shows others.
+	l, err := h.store.Listing(ctx, lid)
+	if err == nil && !kakehashi.CanSeeListing(kakehashi.UserFromContext(ctx), l) {
+		err = notExhibited
+	}
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	secret, err := h.store.Secret(ctx, auth.FairViewsSecret)

@@ -95,7 +95,7 @@ func eventPageCases() []pageCase {
 				e.wantCount(one(p.wrote()), "meetings linked", `SELECT COUNT(*) FROM event_meetings WHERE id = $1 AND introduction_id IS NOT NULL`, m.ID)
 			}
 		}},
-		{route: "GET /events/{id}/visit/{listing}", perColumn: true, want: all(s303), run: func(e *authzEnv, c cell) (*answer, func()) {
+		{route: "GET /events/{id}/visit/{listing}", perColumn: true, want: listingPage(s303), run: func(e *authzEnv, c cell) (*answer, func()) {
 			p := e.do("GET", idPath("/events/%d/visit/%d", e.fair.ID, c.l.ID), nil, c.actor)
 			return p, func() {
 				if p.wrote() && p.location() != idPath("/listings/%d", c.l.ID) {
