@@ -665,7 +665,14 @@ func (h *Handler) editProposalForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !kakehashi.CanEditProposal(u, p) || p.Status != kakehashi.ProposalDraft {
+	if !kakehashi.CanEditProposal(u, p) {
+		// Staff see every proposal, but only its organization writes it,
+		// as the store (and the API) refuse.
+		h.fail(w, r, kakehashi.Errorf(kakehashi.EFORBIDDEN, "only the proposing organization edits proposal %d", p.ID))
+		return
+	}
+	if p.Status != kakehashi.ProposalDraft {
+		// Submitted: the proposer's old link shows where it stands.
 		http.Redirect(w, r, "/proposals/"+strconv.FormatInt(p.ID, 10), http.StatusSeeOther)
 		return
 	}

@@ -99,7 +99,7 @@ func callPageCases() []pageCase {
 		{route: "GET /proposals/{id}", note: "a draft", want: draftProposalWant(s200), run: func(e *authzEnv, c cell) (*answer, func()) {
 			return e.do("GET", idPath("/proposals/%d", e.draftProposal.ID), nil, c.actor), nil
 		}},
-		{route: "GET /proposals/{id}/edit", note: "a draft", want: draftProposalWant(s303), run: func(e *authzEnv, c cell) (*answer, func()) {
+		{route: "GET /proposals/{id}/edit", note: "a draft", want: draftProposalWant(s403), run: func(e *authzEnv, c cell) (*answer, func()) {
 			return e.do("GET", idPath("/proposals/%d/edit", e.draftProposal.ID), nil, c.actor), nil
 		}},
 		{route: "POST /proposals/{id}/edit", note: "a draft", want: draftProposalWant(s403), run: func(e *authzEnv, c cell) (*answer, func()) {
