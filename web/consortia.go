@@ -150,9 +150,11 @@ func (h *Handler) createConsortium(w http.ResponseWriter, r *http.Request) {
 	parseDay(&p, "start", d.Start, &c.Start)
 	parseDay(&p, "end", d.End, &c.End)
 	c.Normalize()
+	status := http.StatusUnprocessableEntity
 	if d.Errors = fieldErrors(langOf(r), p.Err("consortium"), c.Validate()); len(d.Errors) == 0 {
 		if !kakehashi.CanCreateConsortiumFor(u, c.LeadOrgID) {
-			d.Errors = map[string]string{"form": translate(langOf(r), "cons.form.notadmin")}
+			// Not the lead's admin: refused, with the form and the reason.
+			status, d.Errors = http.StatusForbidden, map[string]string{"form": translate(langOf(r), "cons.form.notadmin")}
 		} else if err := h.store.CreateConsortium(r.Context(), c, u); err == nil {
 			http.Redirect(w, r, "/consortia/"+strconv.FormatInt(c.ID, 10)+"?done=created", http.StatusSeeOther)
 			return
@@ -163,7 +165,7 @@ func (h *Handler) createConsortium(w http.ResponseWriter, r *http.Request) {
 			d.Errors = fieldErrors(langOf(r), err)
 		}
 	}
-	h.render(w, r, http.StatusUnprocessableEntity, "consortium_form", h.consortiumFormView(r, d))
+	h.render(w, r, status, "consortium_form", h.consortiumFormView(r, d))
 }
 
 // ---- A consortium's page --------------------------------------------------------

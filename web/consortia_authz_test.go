@@ -58,7 +58,7 @@ func consortiumPageCases() []pageCase {
 		{route: "GET /consortia/new", want: signedIn(s200), run: func(e *authzEnv, c cell) (*answer, func()) {
 			return e.do("GET", "/consortia/new", nil, c.actor), nil
 		}},
-		{route: "POST /consortia/new", want: byActor(toLogin, s422, s422, s303, s303, s303), run: func(e *authzEnv, c cell) (*answer, func()) {
+		{route: "POST /consortia/new", want: byActor(toLogin, s403, s403, s303, s303, s303), run: func(e *authzEnv, c cell) (*answer, func()) {
 			// The lead organization's admins start a consortium, and staff.
 			title := "Posted consortium " + e.marker("k")
 			p := e.do("POST", "/consortia/new", e.consortiumForm(title), c.actor)
@@ -204,7 +204,7 @@ func fundingPageCases() []pageCase {
 		{route: "GET /funding/new", want: signedIn(s200), run: func(e *authzEnv, c cell) (*answer, func()) {
 			return e.do("GET", "/funding/new", nil, c.actor), nil
 		}},
-		{route: "POST /funding/new", want: byActor(toLogin, s422, s422, s422, s303, s303), run: func(e *authzEnv, c cell) (*answer, func()) {
+		{route: "POST /funding/new", want: byActor(toLogin, s403, s403, s422, s303, s303), run: func(e *authzEnv, c cell) (*answer, func()) {
 			// Members post for their own organization: the owner's admin
 			// may publish for it, but it is no funder.
 			programme := "Posted grant " + e.marker("g")
