@@ -523,7 +523,7 @@ func adminPageCases() []pageCase {
 				e.wantCount(one(p.wrote()), "screenings stored", `SELECT COUNT(*) FROM screening_results WHERE org_id = $1`, o.ID)
 			}
 		}},
-		{route: "POST /orgs/{id}/screening/decision", want: staffOnly(s422), run: func(e *authzEnv, c cell) (*answer, func()) {
+		{route: "POST /orgs/{id}/screening/decision", want: staffOnly(s409), run: func(e *authzEnv, c cell) (*answer, func()) {
 			// Nothing to decide: the organization was never screened.
 			return e.do("POST", idPath("/orgs/%d/screening/decision", e.other.ID), url.Values{"decision": {"cleared"}, "reason": {"A different company."}}, c.actor), nil
 		}},
