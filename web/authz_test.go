@@ -376,6 +376,11 @@ type authzEnv struct {
 	consortium, privateConsortium *kakehashi.Consortium
 	hook, otherHook               *notify.Webhook
 	funding                       *kakehashi.FundingCall
+	// hidden is an organization that owns only confidential needs, which
+	// other-member asked about (one interest open, one declined): nobody
+	// but its side and staff may learn its name from any page the matrix
+	// asks for (it never asks for the organization's own page).
+	hidden *kakehashi.Organization
 
 	// secrets are texts of the fixture that some callers may read on no page.
 	secrets []secret
@@ -797,6 +802,18 @@ func (e *authzEnv) populate() {
 	e.hook, e.otherHook = e.webhook(e.own.ID), e.webhook(e.other.ID)
 	e.secrets = append(e.secrets, secret{e.hook.URL, "own's webhook", []actorID{anonymous, otherMember, ownerMember, coordinator}})
 	e.funding = e.newFundingCall()
+
+	e.hidden = e.org("Hushwell Works", "秘密工房", "DE", kakehashi.OrgCompany)
+	e.secrets = append(e.secrets,
+		secret{e.hidden.Name, "the owner of confidential needs", []actorID{anonymous, otherMember}},
+		secret{e.hidden.LocalName, "the owner of confidential needs", []actorID{anonymous, otherMember}},
+		secret{idPath(`"/orgs/%d"`, e.hidden.ID), "a link to the owner of confidential needs", []actorID{anonymous, otherMember}})
+	e.interest(e.need(e.hidden.ID, colConfidential), e.actors[otherMember].user)
+	declined := e.interest(e.need(e.hidden.ID, colConfidential), e.actors[otherMember].user)
+	if _, err := e.db.Transition(ctx, declined.ID, kakehashi.Transition{To: kakehashi.StageClosed, Outcome: kakehashi.OutcomeDeclined,
+		Reason: kakehashi.Reasons[0], ReasonText: "Not now."}, system); err != nil {
+		t.Fatalf("decline: %v", err)
+	}
 }
 
 // ---- Fixture objects the rows make for themselves --------------------------------
