@@ -46,6 +46,7 @@ func TestPageAuthorization(t *testing.T) {
 	e := newAuthzEnv(t)
 	t.Run("EveryRouteInMatrix", func(t *testing.T) { testMatrixCoversRoutes(t, e.with(t)) })
 	t.Run("Matrix", func(t *testing.T) { testPageMatrix(t, e.with(t)) })
+	t.Run("FragmentRequests", func(t *testing.T) { testFragmentRequests(t, e.with(t)) })
 	// Whatever failed, no page may have logged an error (a 500, a section
 	// left out because it failed).
 	e.errs.check(t)
@@ -279,6 +280,38 @@ func testPageMatrix(t *testing.T, e *authzEnv) {
 		})
 	}
 	t.Cleanup(func() { t.Logf("%d matrix cells", cells.Load()) })
+}
+
+// testFragmentRequests asks pages as htmx does for a part of one (the
+// HX-Target header), naming each template the pages define: a part a page
+// does not serve alone gets the whole page, and no name is a 500.
+func testFragmentRequests(t *testing.T, e *authzEnv) {
+	pages := []struct {
+		path string
+		a    actorID
+	}{
+		{"/", anonymous}, {"/search?q=need", otherMember}, {idPath("/listings/%d", e.needs["public"].ID), ownerMember},
+		{idPath("/orgs/%d", e.own.ID), coordinator}, {idPath("/introductions/%d", e.intros["public"].ID), ownerMember},
+		{idPath("/consortia/%d", e.consortium.ID), ownerAdmin}, {"/dashboard", ownerMember}, {idPath("/calls/%d", e.call.ID), ownerMember},
+		{idPath("/proposals/%d", e.proposal.ID), admin}, {idPath("/events/%d", e.fair.ID), admin}, {"/funding", anonymous},
+		{idPath("/listings/%d/experts", e.needs["public"].ID), anonymous}, {"/researchers", anonymous},
+	}
+	names := e.pages.Defines()
+	if len(names) < 10 {
+		t.Fatalf("only %d templates defined: %v", len(names), names)
+	}
+	for _, p := range pages {
+		whole := e.do("GET", p.path, nil, p.a)
+		if whole.status != s200 {
+			t.Fatalf("GET %s as %s: status %d", p.path, p.a, whole.status)
+		}
+		for _, name := range names {
+			part := e.request("GET", p.path, nil, p.a, "", map[string]string{"HX-Request": "true", "HX-Target": name})
+			if part.status != s200 {
+				t.Errorf("GET %s as %s for the part %q: status %d, want 200: %.200s", p.path, p.a, name, part.status, textOf(part.body))
+			}
+		}
+	}
 }
 
 // ---- Answers ------------------------------------------------------------------
@@ -526,6 +559,12 @@ func (e *authzEnv) do(method, path string, form url.Values, a actorID) *answer {
 // doWith is do with the session given (session "" is a's own).
 func (e *authzEnv) doWith(method, path string, form url.Values, a actorID, session string) *answer {
 	e.t.Helper()
+	return e.request(method, path, form, a, session, nil)
+}
+
+// request is doWith with more headers.
+func (e *authzEnv) request(method, path string, form url.Values, a actorID, session string, header map[string]string) *answer {
+	e.t.Helper()
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -546,6 +585,9 @@ func (e *authzEnv) doWith(method, path string, form url.Values, a actorID, sessi
 	}
 	if session != "" {
 		req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: session})
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	p := &answer{method: method, path: path, route: e.pages.RouteOf(req)}
 	resp, err := e.client.Do(req)

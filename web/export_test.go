@@ -15,3 +15,20 @@ func (h *Handler) RouteOf(r *http.Request) string {
 	_, pattern := h.mux.Handler(r)
 	return pattern
 }
+
+// Defines lists the names of every template the pages define, for the
+// test of fragment requests.
+func (h *Handler) Defines() []string {
+	seen := map[string]bool{}
+	for _, t := range h.pages {
+		for _, d := range t.Templates() {
+			seen[d.Name()] = true
+		}
+	}
+	var out []string
+	for name := range seen {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -430,8 +430,13 @@ func (h *Handler) parse() error {
 	return nil
 }
 
-// render writes a whole page, or only its "content" block for htmx requests
-// that ask for a fragment.
+// fragments are the blocks of a page drawn with the page's view, which an
+// htmx request may ask for alone (HX-Target). The other templates draw a
+// part of the page from other data: asked for alone, they could only fail.
+var fragments = map[string]bool{"content": true, "search-panel": true, "dash-intros": true}
+
+// render writes a whole page, or only one of its fragments for htmx
+// requests that ask for it.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
 	t, ok := h.pages[page]
 	if !ok {
@@ -441,7 +446,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	}
 	var b strings.Builder
 	entry := "layout"
-	if frag := r.Header.Get("HX-Target"); frag != "" && r.Header.Get("HX-Request") == "true" && t.Lookup(frag) != nil {
+	if frag := r.Header.Get("HX-Target"); fragments[frag] && r.Header.Get("HX-Request") == "true" && t.Lookup(frag) != nil {
 		entry = frag
 	}
 	if err := t.ExecuteTemplate(&b, entry, v); err != nil {
