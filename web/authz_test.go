@@ -47,6 +47,7 @@ func TestPageAuthorization(t *testing.T) {
 	t.Run("EveryRouteInMatrix", func(t *testing.T) { testMatrixCoversRoutes(t, e.with(t)) })
 	t.Run("Matrix", func(t *testing.T) { testPageMatrix(t, e.with(t)) })
 	t.Run("FragmentRequests", func(t *testing.T) { testFragmentRequests(t, e.with(t)) })
+	t.Run("MalformedIDs", func(t *testing.T) { testMalformedIDs(t, e.with(t)) })
 	// Whatever failed, no page may have logged an error (a 500, a section
 	// left out because it failed).
 	e.errs.check(t)
@@ -309,6 +310,39 @@ func testFragmentRequests(t *testing.T, e *authzEnv) {
 			part := e.request("GET", p.path, nil, p.a, "", map[string]string{"HX-Request": "true", "HX-Target": name})
 			if part.status != s200 {
 				t.Errorf("GET %s as %s for the part %q: status %d, want 200: %.200s", p.path, p.a, name, part.status, textOf(part.body))
+			}
+		}
+	}
+}
+
+var pathParam = regexp.MustCompile(`\{[a-z]+\}`)
+
+// testMalformedIDs asks every route with parameters for ids that cannot
+// exist (not a number, zero, negative, too large): nothing is found, even
+// by an admin, and anonymous visitors of signed-in pages are sent to sign
+// in first; never a 500.
+func testMalformedIDs(t *testing.T, e *authzEnv) {
+	for _, route := range e.pages.Routes() {
+		method, pattern, ok := strings.Cut(route, " ")
+		if !ok || !pathParam.MatchString(pattern) {
+			continue
+		}
+		for _, junk := range []string{"x", "0", "-1", "99999999999999999999"} {
+			path := pathParam.ReplaceAllString(pattern, junk)
+			var form url.Values
+			if method == http.MethodPost {
+				form = url.Values{}
+			}
+			for _, a := range []actorID{anonymous, admin} {
+				p := e.do(method, path, form, a)
+				switch {
+				case p.route != route:
+					t.Errorf("%s %s is served by %q, not %q", method, path, p.route, route)
+				case p.status == s404:
+				case a == anonymous && p.status == s303 && strings.HasPrefix(p.location(), "/login?next="):
+				default:
+					t.Errorf("%s %s as %s: status %d (location %q), want 404: %.200s", method, path, a, p.status, p.location(), textOf(p.body))
+				}
 			}
 		}
 	}
