@@ -862,6 +862,20 @@ func (e *authzEnv) populate() {
 	e.secrets = append(e.secrets, secret{e.draftProposal.Summary, "third's draft proposal", []actorID{anonymous, otherMember, ownerMember, ownerAdmin}})
 
 	e.event = e.newEvent(e.own.ID, kakehashi.EventOpen, false)
+	// At own's event the asker, registered with a profile, asked target
+	// to meet: organizers see both, other visitors neither.
+	from := &kakehashi.Participant{EventID: e.event.ID, Profile: "Profile " + e.marker("f")}
+	if err := e.db.Register(ctx, from, e.asker); err != nil {
+		t.Fatal(err)
+	}
+	to := e.join(e.event, e.target)
+	req := &kakehashi.MeetingRequest{FromID: from.ID, ToID: to.ID, Reason: "Reason " + e.marker("q")}
+	if err := e.db.CreateMeetingRequest(ctx, req, e.asker); err != nil {
+		t.Fatal(err)
+	}
+	e.secrets = append(e.secrets,
+		secret{strings.TrimPrefix(from.Profile, "Profile "), "a participant's profile", []actorID{anonymous, otherMember}},
+		secret{strings.TrimPrefix(req.Reason, "Reason "), "a meeting request between others", []actorID{anonymous, otherMember}})
 	e.draftEvent = e.newEvent(e.own.ID, kakehashi.EventDraft, false)
 	e.secrets = append(e.secrets, secret{strings.TrimPrefix(e.draftEvent.Name, "Event "), "own's draft event", []actorID{anonymous, otherMember}})
 	e.fair = e.newEvent(e.own.ID, kakehashi.EventOpen, true)

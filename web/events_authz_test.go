@@ -48,7 +48,14 @@ func eventPageCases() []pageCase {
 			}
 		}},
 		{route: "GET /events/{id}", note: "open", want: all(s200), run: func(e *authzEnv, c cell) (*answer, func()) {
-			return e.do("GET", idPath("/events/%d", e.event.ID), nil, c.actor), nil
+			p := e.do("GET", idPath("/events/%d", e.event.ID), nil, c.actor)
+			return p, func() {
+				// Organizers (own's side and staff) see who registered
+				// and who asked whom; the secrets hide them from others.
+				if ownerSideOrStaff(c.actor) && !p.has("Profile of "+e.target.Name) {
+					e.t.Errorf("organizers do not see the participants")
+				}
+			}
 		}},
 		{route: "GET /events/{id}", note: "draft", want: byActor(s404, s404, s200, s200, s200, s200), run: func(e *authzEnv, c cell) (*answer, func()) {
 			return e.do("GET", idPath("/events/%d", e.draftEvent.ID), nil, c.actor), nil
