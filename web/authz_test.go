@@ -48,6 +48,7 @@ func TestPageAuthorization(t *testing.T) {
 	t.Run("Matrix", func(t *testing.T) { testPageMatrix(t, e.with(t)) })
 	t.Run("FragmentRequests", func(t *testing.T) { testFragmentRequests(t, e.with(t)) })
 	t.Run("MalformedIDs", func(t *testing.T) { testMalformedIDs(t, e.with(t)) })
+	t.Run("CrossOriginWrites", func(t *testing.T) { testCrossOriginWrites(t, e.with(t)) })
 	// Whatever failed, no page may have logged an error (a 500, a section
 	// left out because it failed).
 	e.errs.check(t)
@@ -348,6 +349,33 @@ func testMalformedIDs(t *testing.T, e *authzEnv) {
 	}
 }
 
+// testCrossOriginWrites posts to every POST route from another site, as a
+// browser tricked into it would (Sec-Fetch-Site, or only Origin for older
+// browsers), with an admin's session: refused before any page handles it.
+func testCrossOriginWrites(t *testing.T, e *authzEnv) {
+	posts := 0
+	for _, route := range e.pages.Routes() {
+		path, ok := strings.CutPrefix(route, "POST ")
+		if !ok {
+			continue
+		}
+		posts++
+		path = pathParam.ReplaceAllString(path, "1")
+		for _, h := range []map[string]string{
+			{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+			{"Sec-Fetch-Site": "", "Origin": "https://evil.example"},
+		} {
+			p := e.request("POST", path, url.Values{"title": {"Cross-site"}}, admin, "", h)
+			if p.status != s403 || !strings.Contains(p.body, "cross-origin request refused") {
+				t.Errorf("POST %s from another site (%v): status %d, want 403 from the cross-origin check: %.200s", path, h, p.status, p.body)
+			}
+		}
+	}
+	if posts < 40 {
+		t.Errorf("only %d POST routes", posts)
+	}
+}
+
 // ---- Answers ------------------------------------------------------------------
 
 // answer is what the pages answer to a request.
@@ -596,7 +624,7 @@ func (e *authzEnv) doWith(method, path string, form url.Values, a actorID, sessi
 	return e.request(method, path, form, a, session, nil)
 }
 
-// request is doWith with more headers.
+// request is doWith with more headers (an empty value removes one).
 func (e *authzEnv) request(method, path string, form url.Values, a actorID, session string, header map[string]string) *answer {
 	e.t.Helper()
 	var body io.Reader
@@ -621,7 +649,11 @@ func (e *authzEnv) request(method, path string, form url.Values, a actorID, sess
 		req.AddCookie(&http.Cookie{Name: httpapi.SessionCookie, Value: session})
 	}
 	for k, v := range header {
-		req.Header.Set(k, v)
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
 	}
 	p := &answer{method: method, path: path, route: e.pages.RouteOf(req)}
 	resp, err := e.client.Do(req)
