@@ -219,11 +219,21 @@ func (e *Engine) MatchListing(ctx context.Context, l *kakehashi.Listing, viewer 
 		fit    []FitReason
 		fitSum float64
 	}
+	// Where the owner of a listing is says who it may be: for a listing
+	// whose owner the viewer may not know, the fit neither uses nor tells
+	// its country.
 	qm := e.metaOf(l)
+	if q.OrgHidden {
+		qm.country = ""
+	}
 	fs := make([]fitted, len(ranked))
 	for i, s := range ranked {
 		m := e.meta[s.doc]
-		fit, fitScore := structuredFit(&qm, &m, opt.Now)
+		cm := m
+		if !seesOwner(viewer, &m) {
+			cm.country = ""
+		}
+		fit, fitScore := structuredFit(&qm, &cm, opt.Now)
 		fs[i] = fitted{s: scored{doc: s.doc, score: s.score * (0.75 + 0.25*fitScore)}, meta: m, fit: fit, fitSum: fitScore}
 	}
 	e.mu.RUnlock()
@@ -350,6 +360,10 @@ func structuredFit(q, c *docMeta, now time.Time) ([]FitReason, float64) {
 			Detail: "the need looks for partners in " + seed.country + ", the seed's country"})
 	case len(need.targets) == 0 && len(seed.targets) == 0:
 		out = append(out, FitReason{Check: "country", OK: true, Value: 0.5, Reason: "unstated", Detail: "no target countries stated"})
+	case need.country == "" || seed.country == "":
+		// A confidential listing's owner, and so its country, is hidden
+		// from the viewer: neither a match nor a miss.
+		out = append(out, FitReason{Check: "country", OK: true, Value: 0.5, Reason: "hidden", Detail: "the owner's country is not shown"})
 	default:
 		out = append(out, FitReason{Check: "country", OK: false, Value: 0, Reason: "elsewhere",
 			Detail: "neither side's country is among the other's target countries"})

@@ -138,6 +138,53 @@ func corePageCases() []pageCase {
 				}
 			}
 		}},
+		{route: "GET /listings/{id}", note: "matches of a confidential need", want: byActor(s404, s200, s200, s200, s200, s200), run: func(e *authzEnv, c cell) (*answer, func()) {
+			// hidden's confidential need (in Germany) and other's public
+			// seed, which looks for partners in Germany, share two words:
+			// the match's explanation may not say where the need is from
+			// to those who may not know its owner (all but staff here).
+			w1, w2 := e.marker("v"), e.marker("v")
+			need := e.need(e.hidden.ID, colConfidential, func(l *kakehashi.Listing) { l.Title, l.Summary = "Need "+w1, w1+" "+w2 })
+			seed := e.need(e.other.ID, colPublic, func(l *kakehashi.Listing) {
+				l.Side, l.Kind, l.Title, l.Summary, l.TargetCountries = kakehashi.SideSeed, kakehashi.KindTechnology, "Kit "+w1, w1+" "+w2, []string{"DE"}
+			})
+			e.index()
+			p := e.do("GET", idPath("/listings/%d", need.ID), nil, c.actor)
+			return p, func() {
+				if p.status != s200 {
+					return
+				}
+				if !p.has(quoted("/listings/%d", seed.ID)) {
+					e.t.Fatalf("the seed is not a match: %.2000s", textOf(p.body))
+				}
+				if shown := p.has("partners in Germany, the need"); shown != (c.actor == coordinator || c.actor == admin) {
+					e.t.Errorf("the need's country (Germany) shown in the match's fit: %v", shown)
+				}
+			}
+		}},
+		{route: "GET /listings/{id}", note: "a confidential seed as a match", want: all(s200), run: func(e *authzEnv, c cell) (*answer, func()) {
+			// other's public need, which looks for partners in Germany,
+			// and hidden's confidential seed share two words: the match's
+			// explanation may not say where the seed is from to those who
+			// may not know its owner.
+			w1, w2 := e.marker("v"), e.marker("v")
+			need := e.need(e.other.ID, colPublic, func(l *kakehashi.Listing) {
+				l.Title, l.Summary, l.TargetCountries = "Need "+w1, w1+" "+w2, []string{"DE"}
+			})
+			seed := e.need(e.hidden.ID, colConfidential, func(l *kakehashi.Listing) {
+				l.Side, l.Kind, l.Title, l.Summary = kakehashi.SideSeed, kakehashi.KindTechnology, "Kit "+w1, w1+" "+w2
+			})
+			e.index()
+			p := e.do("GET", idPath("/listings/%d", need.ID), nil, c.actor)
+			return p, func() {
+				if c.actor != anonymous && !p.has(quoted("/listings/%d", seed.ID)) {
+					e.t.Fatalf("the seed is not a match: %.2000s", textOf(p.body))
+				}
+				if shown := p.has("partners in Germany, the seed"); shown != (c.actor == coordinator || c.actor == admin) {
+					e.t.Errorf("the seed's country (Germany) shown in the match's fit: %v", shown)
+				}
+			}
+		}},
 		{route: "GET /listings/{id}/edit", perColumn: true, want: editWant(s200), run: func(e *authzEnv, c cell) (*answer, func()) {
 			p := e.do("GET", idPath("/listings/%d/edit", c.l.ID), nil, c.actor)
 			return p, func() {

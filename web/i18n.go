@@ -137,6 +137,7 @@ var messages = map[string][2]string{
 	"fit.country.need_targets": {"the need looks for partners in %s, the seed's country", "ニーズはシーズの国(%s)の相手を探しています"},
 	"fit.country.unstated":     {"no target countries stated", "対象国の指定はありません"},
 	"fit.country.elsewhere":    {"neither side's country is among the other's target countries", "どちらの国も相手の対象国に含まれていません"},
+	"fit.country.hidden":       {"the owner's country is not shown", "所有者の国は表示されません"},
 	"fit.deadline.none":        {"no deadline", "締切なし"},
 	"fit.deadline.open":        {"deadline %s, in %s days", "締切 %s(残り%s日)"},
 	"fit.deadline.passed":      {"deadline %s has passed", "締切 %s を過ぎています"},
