@@ -810,9 +810,9 @@ func (e *authzEnv) introIn(col column) *kakehashi.Introduction {
 	return in
 }
 
-// hidden lists the callers who may not read the title (title) or the body
-// (body) of a listing of own in column col.
-func hidden(col column, body bool) []actorID {
+// notReaders lists the callers who may not read the title (or, with body,
+// the body) of a listing of own in column col.
+func notReaders(col column, body bool) []actorID {
 	var out []actorID
 	for _, a := range actorIDs {
 		c := cell{actor: a, col: col}
@@ -826,10 +826,11 @@ func hidden(col column, body bool) []actorID {
 // keep adds a listing's title and body markers to the secrets.
 func (e *authzEnv) keep(l *kakehashi.Listing, col column, what string) {
 	e.secrets = append(e.secrets,
-		secret{strings.Fields(l.Title)[1], what + " title", hidden(col, false)},
-		secret{strings.Fields(l.Body)[1], what + " body", hidden(col, true)})
+		secret{strings.Fields(l.Title)[1], what + " title", notReaders(col, false)},
+		secret{strings.Fields(l.Body)[1], what + " body", notReaders(col, true)})
 }
 
+// populate stores the base objects of the env and records their secrets.
 func (e *authzEnv) populate() {
 	t := e.t
 	t.Helper()
