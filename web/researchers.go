@@ -30,14 +30,14 @@ type expertFinder interface {
 	Experts(ctx context.Context, src search.ResearcherSource, id int64, viewer *kakehashi.User, opt search.ExpertOptions) (*search.ExpertResult, error)
 }
 
-func (h *Handler) registerResearchers(m *http.ServeMux) {
-	m.HandleFunc("GET /researchers", h.researchers)
-	m.HandleFunc("GET /researchers/new", h.newResearcher)
-	m.HandleFunc("POST /researchers/new", h.createResearcher)
-	m.HandleFunc("GET /researchers/{id}", h.researcher)
-	m.HandleFunc("GET /researchers/{id}/edit", h.editResearcher)
-	m.HandleFunc("POST /researchers/{id}/edit", h.updateResearcher)
-	m.HandleFunc("GET /listings/{id}/experts", h.experts)
+func (h *Handler) registerResearchers() {
+	h.handle("GET /researchers", h.researchers)
+	h.handle("GET /researchers/new", h.newResearcher)
+	h.handle("POST /researchers/new", h.createResearcher)
+	h.handle("GET /researchers/{id}", h.researcher)
+	h.handle("GET /researchers/{id}/edit", h.editResearcher)
+	h.handle("POST /researchers/{id}/edit", h.updateResearcher)
+	h.handle("GET /listings/{id}/experts", h.experts)
 }
 
 // CareerName names a career stage in the reader's language.
