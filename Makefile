@@ -29,9 +29,13 @@ test-clock: test-deps
 test-deps:
 	@scripts/test-deps.sh
 
-# fuzz runs each import-parser fuzzer for a while; new interesting inputs
-# land in the Go build cache (copy keepers into importer/testdata/fuzz).
+# fuzz runs each fuzzer for a while: the import parsers, the dictionary
+# parser, and the query and paging parameters of the search page and of
+# GET /api/v1/search. New interesting inputs land in the Go build cache
+# (copy keepers into the package's testdata/fuzz/<FuzzName>).
 fuzz:
 	go test ./importer -run '^$$' -fuzz FuzzJSONL -fuzztime 60s
 	go test ./importer -run '^$$' -fuzz FuzzCSV -fuzztime 60s
 	go test ./lexicon -run '^$$' -fuzz FuzzParseLine -fuzztime 60s
+	go test ./web -run '^$$' -fuzz '^FuzzSearchPage$$' -fuzztime 60s
+	go test ./httpapi -run '^$$' -fuzz '^FuzzAPISearch$$' -fuzztime 60s

@@ -66,10 +66,7 @@ func (s *Service) Refresh(ctx context.Context) (bool, error) {
 	if len(versions) > 0 {
 		newest = versions[0].ID
 	}
-	s.mu.RLock()
-	current := s.version
-	s.mu.RUnlock()
-	if newest == current {
+	if newest == s.Version() {
 		return false, nil
 	}
 	entries, version, err := s.db.ActiveEntries(ctx)
@@ -77,11 +74,31 @@ func (s *Service) Refresh(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	ix := screening.NewIndex(entries)
-	s.mu.Lock()
-	s.ix, s.version = ix, version
-	s.mu.Unlock()
+	s.install(ix, version)
 	s.log.Info("screening lists loaded", "version", version, "entries", ix.Len())
 	return true, nil
+}
+
+// install makes ix, built from list version version, the index screened
+// against.
+func (s *Service) install(ix *screening.Index, version int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ix, s.version = ix, version
+}
+
+// index returns the index screened against.
+func (s *Service) index() *screening.Index {
+	ix, _ := s.snapshot()
+	return ix
+}
+
+// snapshot returns the index screened against and the list version it
+// was built from, read together.
+func (s *Service) snapshot() (*screening.Index, int64) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.ix, s.version
 }
 
 // Version returns the list version the index holds (0: none).
@@ -102,10 +119,7 @@ func (s *Service) Check(ctx context.Context, name, country string, limit int) []
 }
 
 func (s *Service) check(name, country string, limit int) []screening.Hit {
-	s.mu.RLock()
-	ix := s.ix
-	s.mu.RUnlock()
-	return ix.Check(screening.Query{Name: name, Country: country}, s.threshold, limit)
+	return s.index().Check(screening.Query{Name: name, Country: country}, s.threshold, limit)
 }
 
 // checkOrg screens every name of an organization — its name, its local
@@ -140,9 +154,7 @@ func (s *Service) checkOrg(ix *screening.Index, o *kakehashi.Organization) []scr
 // calls it inside its transactions (sqlstore.Screener). The result is not
 // stored; its ListVersion is the version the index holds.
 func (s *Service) Assess(o *kakehashi.Organization) (*kakehashi.ScreeningResult, error) {
-	s.mu.RLock()
-	ix, version := s.ix, s.version
-	s.mu.RUnlock()
+	ix, version := s.snapshot()
 	hits := s.checkOrg(ix, o)
 	raw, err := json.Marshal(hits)
 	if err != nil {

@@ -267,7 +267,8 @@ func coreAuthzCases() []authzCase {
 				}
 			}
 		}},
-		{op: "PUT /introductions/{id}/coordinator", want: byActor(s401, s403, s403, s403, s200, s200), run: func(e *testEnv, c cell) (*response, func()) {
+		// Who is not a party learns nothing of the introduction: 404, as for one that does not exist.
+		{op: "PUT /introductions/{id}/coordinator", want: byActor(s401, s404, s403, s403, s200, s200), run: func(e *testEnv, c cell) (*response, func()) {
 			in := e.intro(c.vis)
 			coord := e.actors[coordinator].user.ID
 			r := e.do("PUT", fmt.Sprintf("/introductions/%d/coordinator", in.ID), map[string]any{"coordinator_id": coord}, e.as(c.actor))

@@ -757,7 +757,7 @@ func (s *Server) registerEvents(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		counted, err := s.countView(ctx, e, in.Body.ListingID, requestIP(ctx), in.UserAgent)
+		counted, err := s.countView(ctx, kakehashi.UserFromContext(ctx), e, in.Body.ListingID, requestIP(ctx), in.UserAgent)
 		if err != nil {
 			return nil, err
 		}
@@ -1085,11 +1085,14 @@ func foldICS(s string) string {
 
 // countView records a view of listingID at fair e by the visitor at ip with
 // userAgent, once per day (UTC).
-func (s *Server) countView(ctx context.Context, e *kakehashi.Event, listingID int64, ip, userAgent string) (bool, error) {
+func (s *Server) countView(ctx context.Context, viewer *kakehashi.User, e *kakehashi.Event, listingID int64, ip, userAgent string) (bool, error) {
 	if !e.Online {
 		return false, huma.Error409Conflict("event " + itoa(e.ID) + " is not an online fair")
 	}
-	ps, err := s.store.Participants(ctx, e.ID)
+	// Only what this visitor may see is exhibited to them: a listing they
+	// may not see answers as one not exhibited, so that counting cannot
+	// probe which hidden listings a fair shows, nor inflate their counts.
+	ps, err := s.participants(ctx, viewer, e)
 	if err != nil {
 		return false, s.apiError(ctx, err)
 	}

@@ -223,6 +223,10 @@ func (s *Server) registerIntroductions(api huma.API) {
 			return nil, err
 		}
 		if !u.IsStaff() {
+			// Only its parties learn that an introduction exists.
+			if intro, err := s.store.Introduction(ctx, in.ID); err != nil || !kakehashi.CanSeeIntroduction(u, intro) {
+				return nil, huma.Error404NotFound("introduction "+itoa(in.ID)+" not found")
+			}
 			return nil, huma.Error403Forbidden("only coordinators and admins assign coordinators")
 		}
 		if err := s.store.AssignCoordinator(ctx, in.ID, in.Body.CoordinatorID, u); err != nil {

@@ -169,7 +169,7 @@ var (
 )
 
 // sharedAnalyzer loads the Japanese dictionary once for all tests.
-func sharedAnalyzer(t *testing.T) *textproc.Analyzer {
+func sharedAnalyzer(t testing.TB) *textproc.Analyzer {
 	analyzerOnce.Do(func() { analyzer, analyzerErr = textproc.New() })
 	if analyzerErr != nil {
 		t.Fatal(analyzerErr)

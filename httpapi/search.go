@@ -60,17 +60,35 @@ func encodeOffset(n int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("o" + strconv.Itoa(n)))
 }
 
+// decodeOffset returns the offset a search cursor stands for, 0 for none;
+// a cursor the API did not write, or past search.MaxOffset, is refused.
 func decodeOffset(c string) (int, error) {
 	if c == "" {
 		return 0, nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err == nil && len(b) > 1 && b[0] == 'o' {
-		if n, err := strconv.Atoi(string(b[1:])); err == nil && n >= 0 && n <= 10000 {
+		if n, err := strconv.Atoi(string(b[1:])); err == nil && n >= 0 && n <= search.MaxOffset {
 			return n, nil
 		}
 	}
 	return 0, huma.Error400BadRequest("invalid cursor", &huma.ErrorDetail{Location: "query.cursor", Message: "not a cursor returned by this API", Value: c})
+}
+
+// searchProblems is queryProblems for a search query, whose offset is
+// given as the cursor parameter.
+func searchProblems(err error) error {
+	if err == nil {
+		return nil
+	}
+	var p kakehashi.Problems
+	for _, fe := range kakehashi.FieldErrors(err) {
+		if fe.Field == "offset" {
+			fe.Field = "cursor"
+		}
+		p.Add(fe.Field, "%s", fe.Message)
+	}
+	return queryProblems(p.Err("search"))
 }
 
 func (s *Server) registerSearch(api huma.API) {
@@ -92,19 +110,22 @@ func (s *Server) registerSearch(api huma.API) {
 			Fields: splitList(in.Field), Sectors: splitList(in.Sector), TRLMin: in.TRLMin, TRLMax: in.TRLMax,
 			Partnership: kakehashi.PartnershipType(in.Partnership), Open: in.Open, Monolingual: in.Monolingual,
 		}
-		if err := queryProblems(f.Validate()); err != nil {
+		q := search.Query{Text: in.Q, Filter: f, Viewer: kakehashi.UserFromContext(ctx),
+			Offset: offset, Limit: in.Limit, Facets: in.Facets, Now: s.now()}
+		if err := searchProblems(q.Validate()); err != nil {
 			return nil, err
 		}
 		if err := s.search.Ready(ctx); err != nil {
 			return nil, huma.Error503ServiceUnavailable(err.Error())
 		}
-		res, err := s.search.Search(ctx, search.Query{Text: in.Q, Filter: f, Viewer: kakehashi.UserFromContext(ctx),
-			Offset: offset, Limit: in.Limit, Facets: in.Facets, Now: s.now()})
+		res, err := s.search.Search(ctx, q)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
 		out := SearchPage{Result: *res}
-		if res.More {
+		// The next page's cursor, unless it would start past the deepest
+		// page, which the API refuses.
+		if res.More && offset+in.Limit <= search.MaxOffset {
 			out.NextCursor = encodeOffset(offset + in.Limit)
 		}
 		return &struct{ Body SearchPage }{Body: out}, nil

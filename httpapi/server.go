@@ -73,12 +73,17 @@ type Server struct {
 	now          func() time.Time
 	readyChecks  []ReadyCheck
 	readyDetails []ReadyDetail
+	readyTimeout time.Duration
 	search       Searcher
 	stallAfter   time.Duration
 	screening    Screening
 	// hookAddrs decides which addresses webhooks may point at.
 	hookAddrs notify.AddressPolicy
 }
+
+// DefaultReadyTimeout bounds /readyz unless Config.ReadyTimeout says
+// otherwise: load balancers probe with a timeout of a few seconds.
+const DefaultReadyTimeout = 5 * time.Second
 
 // ReadyCheck is one named readiness condition reported by /readyz.
 type ReadyCheck struct {
@@ -109,6 +114,9 @@ type Config struct {
 	ReadyChecks []ReadyCheck
 	// ReadyDetails are reported by /readyz under "details".
 	ReadyDetails []ReadyDetail
+	// ReadyTimeout bounds /readyz: a check that has not answered within it
+	// counts as failed (default DefaultReadyTimeout).
+	ReadyTimeout time.Duration
 	// Search serves /search and /listings/{id}/matches; without it they
 	// answer 503.
 	Search Searcher
@@ -137,6 +145,7 @@ func New(store Store, log *slog.Logger, reg *metrics.Registry, cfg Config) *Serv
 		now:          cfg.Now,
 		readyChecks:  cfg.ReadyChecks,
 		readyDetails: cfg.ReadyDetails,
+		readyTimeout: cfg.ReadyTimeout,
 		search:       cfg.Search,
 		stallAfter:   cfg.StallAfter,
 		screening:    cfg.Screening,
@@ -144,6 +153,9 @@ func New(store Store, log *slog.Logger, reg *metrics.Registry, cfg Config) *Serv
 	}
 	if s.stallAfter <= 0 {
 		s.stallAfter = DefaultStallAfter
+	}
+	if s.readyTimeout <= 0 {
+		s.readyTimeout = DefaultReadyTimeout
 	}
 	if s.passwords == (auth.Params{}) {
 		s.passwords = auth.DefaultParams
@@ -451,19 +463,39 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // readyz reports whether this replica should receive traffic, with the
-// state of each check.
+// state of each check. The checks run at once, each on its own goroutine,
+// and /readyz answers within the ready timeout even if one of them does
+// not return at all (a check stuck on a lock or a hung connection), saying
+// that it did not answer.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), s.readyTimeout)
 	defer cancel()
 	checks := append([]ReadyCheck{{Name: "store", Check: s.store.Ready}}, s.readyChecks...)
+	type result struct {
+		name string
+		err  error
+	}
+	// Buffered: a check that answers after the timeout does not block.
+	results := make(chan result, len(checks))
 	out := map[string]string{}
-	status := http.StatusOK
 	for _, c := range checks {
-		if err := c.Check(ctx); err != nil {
-			out[c.Name] = err.Error()
+		out[c.Name] = "no answer within " + s.readyTimeout.String()
+		go func() { results <- result{c.Name, c.Check(ctx)} }()
+	}
+	status := http.StatusOK
+wait:
+	for range checks {
+		select {
+		case res := <-results:
+			if res.err != nil {
+				out[res.name] = res.err.Error()
+				status = http.StatusServiceUnavailable
+			} else {
+				out[res.name] = "ok"
+			}
+		case <-ctx.Done():
 			status = http.StatusServiceUnavailable
-		} else {
-			out[c.Name] = "ok"
+			break wait
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -74,10 +74,12 @@ func (r *Registry) ObserveRequest(method, route string, status int, d time.Durat
 	h.n++
 }
 
-// ServeHTTP writes the metrics in the Prometheus text format.
-func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	var b strings.Builder
+// writeCounters writes the request counters and latency histograms under
+// the lock and returns the gauges and the start time, which are read
+// after it is released (a gauge may be slow: it may query the database).
+func (r *Registry) writeCounters(b *strings.Builder) ([]Gauge, time.Time) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	b.WriteString("# HELP kakehashi_http_requests_total HTTP requests served.\n# TYPE kakehashi_http_requests_total counter\n")
 	keys := make([]requestKey, 0, len(r.requests))
 	for k := range r.requests {
@@ -94,7 +96,7 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return a.status < c.status
 	})
 	for _, k := range keys {
-		fmt.Fprintf(&b, "kakehashi_http_requests_total{method=%q,route=%q,status=\"%d\"} %d\n", k.method, k.route, k.status, r.requests[k])
+		fmt.Fprintf(b, "kakehashi_http_requests_total{method=%q,route=%q,status=\"%d\"} %d\n", k.method, k.route, k.status, r.requests[k])
 	}
 	b.WriteString("# HELP kakehashi_http_request_duration_seconds Time to serve a request.\n# TYPE kakehashi_http_request_duration_seconds histogram\n")
 	routes := make([]string, 0, len(r.latency))
@@ -107,16 +109,19 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		var cum uint64
 		for i, le := range buckets {
 			cum += h.counts[i]
-			fmt.Fprintf(&b, "kakehashi_http_request_duration_seconds_bucket{route=%q,le=\"%g\"} %d\n", route, le, cum)
+			fmt.Fprintf(b, "kakehashi_http_request_duration_seconds_bucket{route=%q,le=\"%g\"} %d\n", route, le, cum)
 		}
-		fmt.Fprintf(&b, "kakehashi_http_request_duration_seconds_bucket{route=%q,le=\"+Inf\"} %d\n", route, h.n)
-		fmt.Fprintf(&b, "kakehashi_http_request_duration_seconds_sum{route=%q} %g\n", route, h.sum)
-		fmt.Fprintf(&b, "kakehashi_http_request_duration_seconds_count{route=%q} %d\n", route, h.n)
+		fmt.Fprintf(b, "kakehashi_http_request_duration_seconds_bucket{route=%q,le=\"+Inf\"} %d\n", route, h.n)
+		fmt.Fprintf(b, "kakehashi_http_request_duration_seconds_sum{route=%q} %g\n", route, h.sum)
+		fmt.Fprintf(b, "kakehashi_http_request_duration_seconds_count{route=%q} %d\n", route, h.n)
 	}
-	gauges := append([]Gauge(nil), r.gauges...)
-	started := r.started
-	r.mu.Unlock()
+	return append([]Gauge(nil), r.gauges...), r.started
+}
 
+// ServeHTTP writes the metrics in the Prometheus text format.
+func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	var b strings.Builder
+	gauges, started := r.writeCounters(&b)
 	fmt.Fprintf(&b, "# HELP kakehashi_uptime_seconds Seconds since the process started.\n# TYPE kakehashi_uptime_seconds gauge\nkakehashi_uptime_seconds %g\n", time.Since(started).Seconds())
 	for _, g := range gauges {
 		vals, err := g.Read(req.Context())

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime"
 	"slices"
 	"sync"
@@ -65,6 +66,20 @@ type Engine struct {
 	log        *slog.Logger
 	now        func() time.Time // the shared clock (Options.Now)
 	params     Params
+	// ready is set once the index is built and caught up; it is read
+	// without the lock, so that asking never waits behind a writer.
+	ready atomic.Bool
+	// following is set while FollowWake runs; progress is when the index
+	// last caught up with the change feed or applied a batch of it (on the
+	// monotonic clock since born). Probe reports a follower without
+	// progress for longer than staleBound (staleAfter, or three follow
+	// intervals if longer), while the feed has changes it has not applied.
+	following  atomic.Bool
+	progress   atomic.Int64
+	staleBound atomic.Int64
+	born       time.Time
+	staleAfter time.Duration
+	lockWait   time.Duration
 
 	mu sync.RWMutex
 	// pub indexes what every viewer of a listing may see: all fields of
@@ -78,7 +93,6 @@ type Engine struct {
 	byListing map[int64]uint32
 	orgs      map[int64]*kakehashi.Organization
 	seq       int64
-	ready     bool
 	// experts caches the people index of expert finding (experts.go).
 	experts expertCache
 }
@@ -96,7 +110,24 @@ type Options struct {
 	// when a query gives no time of its own (default time.Now); the server
 	// passes the one clock every layer shares.
 	Now func() time.Time
+	// StaleAfter is how long the change-feed follower may go without
+	// progress, while the feed has changes it has not applied, before
+	// Probe reports the index stuck (default DefaultStaleAfter, and never
+	// less than three follow intervals). Progress is timed on the
+	// process's own monotonic clock, not on Now, which may be shifted.
+	StaleAfter time.Duration
+	// LockWait is how long Probe waits for the index's lock before it
+	// reports the index stuck (default DefaultLockWait).
+	LockWait time.Duration
 }
+
+// DefaultStaleAfter and DefaultLockWait are Probe's default bounds: a
+// catch-up applies a batch of changes in well under a second, and a search
+// holds the lock for milliseconds.
+const (
+	DefaultStaleAfter = time.Minute
+	DefaultLockWait   = 2 * time.Second
+)
 
 // New returns an empty engine reading from src.
 func New(an *textproc.Analyzer, src Source, opt Options) *Engine {
@@ -109,7 +140,14 @@ func New(an *textproc.Analyzer, src Source, opt Options) *Engine {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	e := &Engine{an: an, lex: opt.Lexicon, src: src, log: opt.Logger, now: opt.Now, params: opt.Params, orgs: map[int64]*kakehashi.Organization{}}
+	if opt.StaleAfter <= 0 {
+		opt.StaleAfter = DefaultStaleAfter
+	}
+	if opt.LockWait <= 0 {
+		opt.LockWait = DefaultLockWait
+	}
+	e := &Engine{an: an, lex: opt.Lexicon, src: src, log: opt.Logger, now: opt.Now, params: opt.Params, orgs: map[int64]*kakehashi.Organization{},
+		staleAfter: opt.StaleAfter, lockWait: opt.LockWait, born: time.Now()}
 	e.reset([numFields]float64{})
 	return e
 }
@@ -123,14 +161,81 @@ func (e *Engine) reset(avg [numFields]float64) {
 }
 
 // Ready reports whether the engine has built its index and caught up with
-// the change feed at least once.
+// the change feed at least once. It never waits: the search endpoints ask
+// it on every request. Probe checks more, for readiness probes.
 func (e *Engine) Ready(context.Context) error {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	if !e.ready {
+	if !e.ready.Load() {
 		return errors.New("search index is still being built")
 	}
 	return nil
+}
+
+// Probe reports whether the engine serves searches and keeps up with the
+// store, for /readyz: besides Ready, that its lock can be taken within the
+// lock wait (a search or a writer holding it for longer has frozen every
+// search), and, while FollowWake runs, that the follower has made progress
+// within the stale bound or has nothing left to apply. It answers within
+// the lock wait or ctx's deadline, whichever comes first, plus one read of
+// the change feed.
+func (e *Engine) Probe(ctx context.Context) error {
+	if err := e.Ready(ctx); err != nil {
+		return err
+	}
+	seq, err := e.probeLock(ctx)
+	if err != nil {
+		return err
+	}
+	if !e.following.Load() {
+		return nil
+	}
+	idle := e.uptime() - time.Duration(e.progress.Load())
+	if idle <= time.Duration(e.staleBound.Load()) {
+		return nil
+	}
+	ch, err := e.src.ListingChanges(ctx, seq, 1)
+	if err != nil {
+		return fmt.Errorf("search index has not followed the change feed for %s, and the feed cannot be read: %w", idle.Round(time.Second), err)
+	}
+	if len(ch) > 0 {
+		return fmt.Errorf("search index is stuck: no progress for %s while behind the change feed (applied up to change %d, next %d)",
+			idle.Round(time.Second), seq, ch[0].Seq)
+	}
+	return nil
+}
+
+// probeLock takes and releases the read lock, giving up after the lock
+// wait or when ctx ends, and returns the change-feed position applied.
+func (e *Engine) probeLock(ctx context.Context) (int64, error) {
+	start := e.uptime()
+	pause := time.Millisecond
+	for !e.mu.TryRLock() {
+		if ctx.Err() != nil || e.uptime()-start > e.lockWait {
+			return 0, fmt.Errorf("search index is stuck: its lock was not free within %s", e.lockWait)
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
+		pause = min(2*pause, 50*time.Millisecond)
+	}
+	defer e.mu.RUnlock()
+	return e.seq, nil
+}
+
+// noteProgress records that the index caught up with or applied part of
+// the change feed, for Probe.
+func (e *Engine) noteProgress() {
+	e.progress.Store(int64(e.uptime()))
+}
+
+// uptime is the time elapsed since the engine was made, on the monotonic
+// clock: Probe measures waits and idleness with it, which neither the
+// injected clock (which tests may fix or shift) nor a wall-clock jump may
+// distort.
+func (e *Engine) uptime() time.Duration {
+	return time.Since(e.born)
 }
 
 // Stats describe the index.
@@ -325,38 +430,23 @@ func (e *Engine) buildByBlocks(ctx context.Context, src idSource, seq int64, sta
 		return fmt.Errorf("read listing ids: %w", err)
 	}
 	const block = 512
-	var (
-		mu     sync.Mutex
-		blocks = map[int]map[int64]*kakehashi.Listing{}
-		errAt  error
-		n      int
-	)
+	br := &blockReader{blocks: map[int]map[int64]*kakehashi.Listing{}}
 	// get is called for i in order within a block, by one goroutine per
 	// block: the first call reads the block, the last one drops it.
 	get := func(i int) *kakehashi.Listing {
 		b := i / block
 		end := min((b+1)*block, len(ids))
-		mu.Lock()
-		m, ok := blocks[b]
-		mu.Unlock()
+		m, ok := br.block(b)
 		if !ok {
 			ls, err := e.src.ListingsByID(ctx, ids[b*block:end])
 			m = make(map[int64]*kakehashi.Listing, len(ls))
 			for _, l := range ls {
 				m[l.ID] = l
 			}
-			mu.Lock()
-			if err != nil && errAt == nil {
-				errAt = fmt.Errorf("read listings: %w", err)
-			}
-			blocks[b] = m
-			n += len(ls)
-			mu.Unlock()
+			br.store(b, m, err)
 		}
 		if i == end-1 {
-			mu.Lock()
-			delete(blocks, b)
-			mu.Unlock()
+			br.drop(b)
 		}
 		return m[ids[i]]
 	}
@@ -365,14 +455,58 @@ func (e *Engine) buildByBlocks(ctx context.Context, src idSource, seq int64, sta
 	if err := e.buildLocked(ctx, len(ids), get, workers(0)); err != nil {
 		return err
 	}
-	if errAt != nil {
+	n, err := br.result()
+	if err != nil {
 		// The index holds part of the store: fail, so that the caller
 		// builds again; the previous index is gone either way.
-		return errAt
+		return err
 	}
 	e.seq = seq
 	e.log.Info("search index built", "listings", n, "terms", len(e.pub.lists), "duration", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// blockReader holds the blocks of listings buildByBlocks has read and not
+// yet analyzed, for the analyzing goroutines; it counts the listings read
+// and keeps the first error.
+type blockReader struct {
+	mu     sync.Mutex
+	blocks map[int]map[int64]*kakehashi.Listing
+	err    error
+	n      int
+}
+
+// block returns block b if it has been read.
+func (r *blockReader) block(b int) (map[int64]*kakehashi.Listing, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m, ok := r.blocks[b]
+	return m, ok
+}
+
+// store keeps block b as read, with the error reading it, if any.
+func (r *blockReader) store(b int, m map[int64]*kakehashi.Listing, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil && r.err == nil {
+		r.err = fmt.Errorf("read listings: %w", err)
+	}
+	r.blocks[b] = m
+	r.n += len(m)
+}
+
+// drop lets block b go once its last listing is analyzed.
+func (r *blockReader) drop(b int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.blocks, b)
+}
+
+// result returns how many listings were read and the first error.
+func (r *blockReader) result() (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n, r.err
 }
 
 func workers(n int) int {
@@ -529,28 +663,70 @@ func (e *Engine) scanAll(ctx context.Context) ([]*kakehashi.Listing, error) {
 
 // loadOrgs caches the organizations the listings belong to.
 func (e *Engine) loadOrgs(ctx context.Context, listings []*kakehashi.Listing) error {
-	e.mu.RLock()
-	missing := map[int64]bool{}
-	for _, l := range listings {
-		if e.orgs[l.OrgID] == nil {
-			missing[l.OrgID] = true
-		}
-	}
-	e.mu.RUnlock()
 	loaded := map[int64]*kakehashi.Organization{}
-	for id := range missing {
+	for id := range e.missingOrgs(listings) {
 		o, err := e.src.Organization(ctx, id)
 		if err != nil {
 			return fmt.Errorf("read organization %d: %w", id, err)
 		}
 		loaded[id] = o
 	}
-	e.mu.Lock()
-	for id, o := range loaded {
-		e.orgs[id] = o
-	}
-	e.mu.Unlock()
+	e.cacheOrgs(loaded)
 	return nil
+}
+
+// missingOrgs returns the owners of listings that are not cached.
+func (e *Engine) missingOrgs(listings []*kakehashi.Listing) map[int64]bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	missing := map[int64]bool{}
+	for _, l := range listings {
+		if e.orgs[l.OrgID] == nil {
+			missing[l.OrgID] = true
+		}
+	}
+	return missing
+}
+
+// cacheOrgs caches loaded organizations.
+func (e *Engine) cacheOrgs(loaded map[int64]*kakehashi.Organization) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	maps.Copy(e.orgs, loaded)
+}
+
+// forgetOrgs drops the cached owners of listings, which may have changed.
+func (e *Engine) forgetOrgs(listings []*kakehashi.Listing) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, l := range listings {
+		delete(e.orgs, l.OrgID)
+	}
+}
+
+// position returns the last change-feed sequence applied.
+func (e *Engine) position() int64 {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.seq
+}
+
+// apply indexes changed listings and removes those of ids that are gone,
+// then records seq as applied.
+func (e *Engine) apply(as []analyzed, ids []int64, seq int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	found := map[int64]bool{}
+	for _, a := range as {
+		e.insert(a)
+		found[a.l.ID] = true
+	}
+	for _, id := range ids {
+		if !found[id] {
+			e.delete(id)
+		}
+	}
+	e.seq = seq
 }
 
 func (e *Engine) lastSeq(ctx context.Context) (int64, error) {
@@ -570,9 +746,7 @@ func (e *Engine) lastSeq(ctx context.Context) (int64, error) {
 // CatchUp applies every change after the last one applied and returns how
 // many listings it re-indexed.
 func (e *Engine) CatchUp(ctx context.Context) (int, error) {
-	e.mu.RLock()
-	seq := e.seq
-	e.mu.RUnlock()
+	seq := e.position()
 	total := 0
 	for {
 		ch, err := e.src.ListingChanges(ctx, seq, 1000)
@@ -580,9 +754,8 @@ func (e *Engine) CatchUp(ctx context.Context) (int, error) {
 			return total, fmt.Errorf("read change feed: %w", err)
 		}
 		if len(ch) == 0 {
-			e.mu.Lock()
-			e.ready = true
-			e.mu.Unlock()
+			e.ready.Store(true)
+			e.noteProgress()
 			return total, nil
 		}
 		var ids []int64
@@ -600,11 +773,7 @@ func (e *Engine) CatchUp(ctx context.Context) (int, error) {
 		}
 		// An organization may have changed too (its country is indexed):
 		// forget the cached copies of the owners of changed listings.
-		e.mu.Lock()
-		for _, l := range ls {
-			delete(e.orgs, l.OrgID)
-		}
-		e.mu.Unlock()
+		e.forgetOrgs(ls)
 		if err := e.loadOrgs(ctx, ls); err != nil {
 			return total, err
 		}
@@ -613,20 +782,9 @@ func (e *Engine) CatchUp(ctx context.Context) (int, error) {
 		for i, l := range ls {
 			as[i] = e.analyze(l, &toks)
 		}
-		e.mu.Lock()
-		found := map[int64]bool{}
-		for _, a := range as {
-			e.insert(a)
-			found[a.l.ID] = true
-		}
-		for _, id := range ids {
-			if !found[id] {
-				e.delete(id)
-			}
-		}
 		seq = ch[len(ch)-1].Seq
-		e.seq = seq
-		e.mu.Unlock()
+		e.apply(as, ids, seq)
+		e.noteProgress()
 		total += len(ls)
 	}
 }
@@ -644,6 +802,10 @@ func (e *Engine) Follow(ctx context.Context, interval time.Duration) {
 // catch-up reads the feed from the last sequence applied. A nil or closed
 // wake channel leaves only the polling.
 func (e *Engine) FollowWake(ctx context.Context, interval time.Duration, wake <-chan struct{}) {
+	e.staleBound.Store(int64(max(e.staleAfter, 3*interval)))
+	e.noteProgress()
+	e.following.Store(true)
+	defer e.following.Store(false)
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

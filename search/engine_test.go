@@ -295,6 +295,65 @@ func TestMatchExplainsAndIsDeterministic(t *testing.T) {
 	}
 }
 
+// TestMatchHidesConfidentialOwnersCountry checks that a match's
+// explanation does not say where the owner of a confidential listing is to
+// a viewer who may not know the owner: neither of the listing matched for
+// (the need's country) nor of a confidential hit (the seed's country).
+func TestMatchHidesConfidentialOwnersCountry(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	store := func(l *kakehashi.Listing) *kakehashi.Listing {
+		if err := f.db.CreateListing(ctx, l, system); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	// A JP organization's confidential need and a US seed looking for
+	// partners in JP; a US need looking for partners in JP and the JP
+	// organization's confidential seed.
+	need := listing(f.jp.ID, kakehashi.SideNeed, kakehashi.KindChallenge, "en", "Quasar lattice wanted", "A quasar lattice coating.", "")
+	need.Visibility = kakehashi.VisibilityConfidential
+	store(need)
+	seed := listing(f.us.ID, kakehashi.SideSeed, kakehashi.KindTechnology, "en", "Quasar lattice kit", "A quasar lattice coating.", "")
+	seed.TargetCountries = []string{"JP"}
+	store(seed)
+	usNeed := listing(f.us.ID, kakehashi.SideNeed, kakehashi.KindChallenge, "en", "Vortex mesh wanted", "A vortex mesh filter.", "")
+	usNeed.TargetCountries = []string{"JP"}
+	store(usNeed)
+	confSeed := listing(f.jp.ID, kakehashi.SideSeed, kakehashi.KindTechnology, "en", "Vortex mesh kit", "A vortex mesh filter.", "")
+	confSeed.Visibility = kakehashi.VisibilityConfidential
+	store(confSeed)
+	if _, err := f.engine.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	outsider := &kakehashi.User{ID: 5, OrgID: f.us.ID}
+	staff := &kakehashi.User{ID: 6, PlatformRole: kakehashi.PlatformCoordinator}
+	for _, c := range []struct {
+		of, hit *kakehashi.Listing
+	}{{need, seed}, {usNeed, confSeed}} {
+		for name, viewer := range map[string]*kakehashi.User{"another organization's member": outsider, "a coordinator": staff} {
+			res, err := f.engine.Match(ctx, c.of.ID, viewer, search.MatchOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(res.Hits, func(h search.Hit) bool { return h.Listing.ID == c.hit.ID })
+			if i < 0 {
+				t.Fatalf("%q does not match %q", c.hit.Title, c.of.Title)
+			}
+			var country *search.FitReason
+			for j, r := range res.Hits[i].Explanation.Fit {
+				if r.Check == "country" {
+					country = &res.Hits[i].Explanation.Fit[j]
+				}
+			}
+			named := country != nil && slices.Contains(country.Args, "JP")
+			if want := viewer == staff; named != want {
+				t.Errorf("%q matched for %q as %s: the country fit %+v names JP: %v, want %v", c.hit.Title, c.of.Title, name, country, named, want)
+			}
+		}
+	}
+}
+
 // TestMaxScoreIsExact compares the pruned top-k with exhaustive scoring on
 // random corpora and queries.
 func TestMaxScoreIsExact(t *testing.T) {

@@ -294,26 +294,28 @@ func (e *Engine) ExpertsFor(ctx context.Context, src ResearcherSource, l *kakeha
 		return true
 	}
 
-	e.mu.RLock()
-	for _, h := range pi.ix.search(e.resolvePeople(pi.ix, wts), expertCandidates, acceptPerson) {
-		get(h.doc).profile = h.score
-	}
-	seedRanked := e.rank(wts, min(len(pi.bySeed), expertCandidates), func(doc uint32) bool {
-		m := &e.meta[doc]
-		return m.side == kakehashi.SideSeed && len(pi.bySeed[m.listing]) > 0 && seesOwner(viewer, m)
-	}, viewer)
 	seedMeta := map[uint32]docMeta{}
-	for _, s := range seedRanked {
-		m := e.meta[s.doc]
-		seedMeta[s.doc] = m
-		for _, pdoc := range pi.bySeed[m.listing] {
-			if acceptPerson(pdoc) {
-				c := get(pdoc)
-				c.seeds = append(c.seeds, s)
+	func() {
+		e.mu.RLock()
+		defer e.mu.RUnlock()
+		for _, h := range pi.ix.search(e.resolvePeople(pi.ix, wts), expertCandidates, acceptPerson) {
+			get(h.doc).profile = h.score
+		}
+		seedRanked := e.rank(wts, min(len(pi.bySeed), expertCandidates), func(doc uint32) bool {
+			m := &e.meta[doc]
+			return m.side == kakehashi.SideSeed && len(pi.bySeed[m.listing]) > 0 && seesOwner(viewer, m)
+		}, viewer)
+		for _, s := range seedRanked {
+			m := e.meta[s.doc]
+			seedMeta[s.doc] = m
+			for _, pdoc := range pi.bySeed[m.listing] {
+				if acceptPerson(pdoc) {
+					c := get(pdoc)
+					c.seeds = append(c.seeds, s)
+				}
 			}
 		}
-	}
-	e.mu.RUnlock()
+	}()
 
 	type ranked struct {
 		c                           *cand
@@ -344,16 +346,7 @@ func (e *Engine) ExpertsFor(ctx context.Context, src ResearcherSource, l *kakeha
 	res := &ExpertResult{Listing: q, Experts: []Expert{}}
 	for _, x := range rs {
 		r := *pi.people[x.c.doc]
-		e.mu.RLock()
-		r.ListingIDs = r.VisibleListingIDs(viewer, func(id int64) *kakehashi.Listing {
-			doc, ok := e.byListing[id]
-			if !ok {
-				return nil
-			}
-			m := &e.meta[doc]
-			return &kakehashi.Listing{ID: m.listing, OrgID: m.org, Status: m.status, Visibility: m.visibility}
-		})
-		e.mu.RUnlock()
+		r.ListingIDs = e.visibleListingIDs(&r, viewer)
 		top := x.c.seeds[:min(3, len(x.c.seeds))]
 		metas := make([]docMeta, len(top))
 		for i, s := range top {
@@ -372,6 +365,21 @@ func (e *Engine) ExpertsFor(ctx context.Context, src ResearcherSource, l *kakeha
 		})
 	}
 	return res, nil
+}
+
+// visibleListingIDs returns the ids of r's listings that viewer may see,
+// judged on the indexed copies.
+func (e *Engine) visibleListingIDs(r *kakehashi.Researcher, viewer *kakehashi.User) []int64 {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return r.VisibleListingIDs(viewer, func(id int64) *kakehashi.Listing {
+		doc, ok := e.byListing[id]
+		if !ok {
+			return nil
+		}
+		m := &e.meta[doc]
+		return &kakehashi.Listing{ID: m.listing, OrgID: m.org, Status: m.status, Visibility: m.visibility}
+	})
 }
 
 // fieldFit compares the fields of a need and a person.

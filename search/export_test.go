@@ -28,3 +28,10 @@ func (e *Engine) DebugCompare(text string, k int) (pruned, exhaustive []int64) {
 	}
 	return pruned, exhaustive
 }
+
+// HoldReadLock takes the index's read lock, as a search does, until
+// release is called: tests stand in for a search that never finishes.
+func (e *Engine) HoldReadLock() (release func()) {
+	e.mu.RLock()
+	return e.mu.RUnlock
+}

@@ -78,18 +78,20 @@ func (e *Engine) listingTerms(l *kakehashi.Listing) ([]weightedTerm, map[string]
 			w.weight += fieldQueryWeight[f]
 		}
 	}
-	e.mu.RLock()
 	type ranked struct {
 		w   *weightedTerm
 		key float64
 	}
 	rs := make([]ranked, len(order))
-	for i, w := range order {
-		tf := w.weight
-		w.weight = tf * (e.params.K1 + 1) / (tf + e.params.K1)
-		rs[i] = ranked{w, w.weight * e.pub.idfOf(w.term)}
-	}
-	e.mu.RUnlock()
+	func() {
+		e.mu.RLock()
+		defer e.mu.RUnlock()
+		for i, w := range order {
+			tf := w.weight
+			w.weight = tf * (e.params.K1 + 1) / (tf + e.params.K1)
+			rs[i] = ranked{w, w.weight * e.pub.idfOf(w.term)}
+		}
+	}()
 	sort.SliceStable(rs, func(i, j int) bool {
 		if rs[i].key != rs[j].key {
 			return rs[i].key > rs[j].key
@@ -158,6 +160,13 @@ type MatchResult struct {
 	Organizations []OrgMatch         `json:"organizations"`
 }
 
+// cachedOrg returns the cached organization with the given id, or nil.
+func (e *Engine) cachedOrg(id int64) *kakehashi.Organization {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.orgs[id]
+}
+
 // candidates are ranked by text before structured fit re-ranks them.
 const candidates = 100
 
@@ -207,29 +216,32 @@ func (e *Engine) MatchListing(ctx context.Context, l *kakehashi.Listing, viewer 
 	}
 	wts := e.listingQuery(q, f.Monolingual)
 
-	e.mu.RLock()
-	accept := e.accept(f, viewer, opt.Now)
-	ranked := e.rank(wts, candidates, func(doc uint32) bool {
-		return (q.ID == 0 || e.meta[doc].listing != q.ID) && accept(doc)
-	}, viewer)
 	type fitted struct {
 		s      scored
 		meta   docMeta
 		fit    []FitReason
 		fitSum float64
 	}
-	// The structured fit, like the text, uses only what the viewer may see:
-	// the country of an owner they may not see (of the listing matched, or
-	// of a candidate) is neither named nor used to rank.
-	qm := e.metaOf(l)
-	qHidden := q.OrgHidden
-	fs := make([]fitted, len(ranked))
-	for i, s := range ranked {
-		m := e.meta[s.doc]
-		fit, fitScore := structuredFit(&qm, &m, qHidden, !seesOwner(viewer, &m), opt.Now)
-		fs[i] = fitted{s: scored{doc: s.doc, score: s.score * (0.75 + 0.25*fitScore)}, meta: m, fit: fit, fitSum: fitScore}
-	}
-	e.mu.RUnlock()
+	var fs []fitted
+	func() {
+		e.mu.RLock()
+		defer e.mu.RUnlock()
+		accept := e.accept(f, viewer, opt.Now)
+		ranked := e.rank(wts, candidates, func(doc uint32) bool {
+			return (q.ID == 0 || e.meta[doc].listing != q.ID) && accept(doc)
+		}, viewer)
+		// The structured fit, like the text, uses only what the viewer may
+		// see: the country of an owner they may not see (of the listing
+		// matched, or of a candidate) is neither named nor used to rank.
+		qm := e.metaOf(l)
+		qHidden := q.OrgHidden
+		fs = make([]fitted, len(ranked))
+		for i, s := range ranked {
+			m := e.meta[s.doc]
+			fit, fitScore := structuredFit(&qm, &m, qHidden, !seesOwner(viewer, &m), opt.Now)
+			fs[i] = fitted{s: scored{doc: s.doc, score: s.score * (0.75 + 0.25*fitScore)}, meta: m, fit: fit, fitSum: fitScore}
+		}
+	}()
 	sort.Slice(fs, func(i, j int) bool { return better(hit(fs[i].s), hit(fs[j].s)) })
 
 	res := &MatchResult{Listing: q}
@@ -260,9 +272,7 @@ func (e *Engine) MatchListing(ctx context.Context, l *kakehashi.Listing, viewer 
 		for i, v := range a.scores[:min(3, len(a.scores))] {
 			s += v / float64(int(1)<<i)
 		}
-		e.mu.RLock()
-		o := e.orgs[oid]
-		e.mu.RUnlock()
+		o := e.cachedOrg(oid)
 		if o == nil {
 			continue
 		}

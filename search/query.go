@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/textproc"
@@ -33,6 +34,10 @@ type Filter struct {
 	// not translated (Japanese ⇄ English) to find listings in the other.
 	Monolingual bool
 }
+
+// MaxFilterValues bounds the values of a list filter (fields, sectors):
+// every listing is checked against each of them.
+const MaxFilterValues = 50
 
 // Validate reports invalid filter values.
 func (f *Filter) Validate() error {
@@ -61,20 +66,60 @@ func (f *Filter) Validate() error {
 	if f.Partnership != "" && !slices.Contains(kakehashi.PartnershipTypes, f.Partnership) {
 		p.Add("partnership", "%q is not a partnership type", f.Partnership)
 	}
+	if len(f.Fields) > MaxFilterValues {
+		p.Add("field", "must list at most %d values, not %d", MaxFilterValues, len(f.Fields))
+	}
+	if len(f.Sectors) > MaxFilterValues {
+		p.Add("sector", "must list at most %d values, not %d", MaxFilterValues, len(f.Sectors))
+	}
 	return p.Err("search filter")
 }
+
+// MaxOffset and MaxLimit bound a query's paging: ranking keeps the best
+// Offset+Limit documents, so a deeper page costs memory and time, and no
+// one reads ten thousand results a page at a time.
+const (
+	MaxOffset = 10000
+	MaxLimit  = 1000
+)
+
+// MaxQueryLength bounds a query's text, in characters, as the API does.
+const MaxQueryLength = 1000
 
 // Query is a free-text search.
 type Query struct {
 	Text   string
 	Filter Filter
 	Viewer *kakehashi.User
+	// Offset skips the first results, up to MaxOffset; Limit is the page
+	// size, up to MaxLimit (0: the default).
 	Offset int
 	Limit  int
 	// Facets asks for facet counts over every matching listing.
 	Facets bool
 	// Now decides which deadlines have passed (default: the current time).
 	Now time.Time
+}
+
+// Validate reports a query out of bounds: its filter's invalid values, a
+// text longer than MaxQueryLength, and an offset or limit that is negative
+// or too large. Fields are named as the search parameters are (q, offset,
+// limit, side, trl_min, ...).
+func (q *Query) Validate() error {
+	var p kakehashi.Problems
+	if n := utf8.RuneCountInString(q.Text); n > MaxQueryLength {
+		p.Add("q", "must be at most %d characters, not %d", MaxQueryLength, n)
+	}
+	if q.Offset < 0 || q.Offset > MaxOffset {
+		p.Add("offset", "must be between 0 and %d", MaxOffset)
+	}
+	if q.Limit < 0 || q.Limit > MaxLimit {
+		p.Add("limit", "must be between 1 and %d", MaxLimit)
+	}
+	for _, fe := range kakehashi.FieldErrors(q.Filter.Validate()) {
+		p.Add(fe.Field, "%s", fe.Message)
+	}
+	return p.Err("search")
 }
 
 // TermMatch explains one query term's part in a score.
@@ -298,17 +343,18 @@ func (e *Engine) rank(wts []weightedTerm, k int, accept func(uint32) bool, viewe
 // SearchIDs ranks like Search but returns only listing ids and scores,
 // without loading or explaining the listings: for benchmarks and batch jobs.
 func (e *Engine) SearchIDs(ctx context.Context, q Query) ([]Ranked, error) {
-	if err := q.Filter.Validate(); err != nil {
+	if err := q.Validate(); err != nil {
 		return nil, err
 	}
 	if q.Now.IsZero() {
 		q.Now = e.now()
 	}
+	q.Limit = max(q.Limit, 1)
 	wts := e.queryTerms(q.Text, q.Filter.Monolingual)
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	ranked := e.rank(wts, q.Offset+max(q.Limit, 1), e.accept(q.Filter, q.Viewer, q.Now), q.Viewer)
-	ranked = page(ranked, q.Offset, max(q.Limit, 1))
+	ranked := e.rank(wts, q.Offset+q.Limit, e.accept(q.Filter, q.Viewer, q.Now), q.Viewer)
+	ranked = page(ranked, q.Offset, q.Limit)
 	out := make([]Ranked, len(ranked))
 	for i, s := range ranked {
 		out[i] = Ranked{ID: e.meta[s.doc].listing, Score: s.score}
@@ -317,19 +363,34 @@ func (e *Engine) SearchIDs(ctx context.Context, q Query) ([]Ranked, error) {
 }
 
 // Search runs a free-text query. An empty text lists the filtered listings,
-// most recently updated first.
+// most recently updated first. A query out of bounds (see Query.Validate)
+// is refused as invalid.
 func (e *Engine) Search(ctx context.Context, q Query) (*Result, error) {
-	if err := q.Filter.Validate(); err != nil {
-		return nil, err
-	}
-	if q.Limit <= 0 {
+	if q.Limit == 0 {
 		q.Limit = 20
+	}
+	if err := q.Validate(); err != nil {
+		return nil, err
 	}
 	if q.Now.IsZero() {
 		q.Now = e.now()
 	}
 	wts := e.queryTerms(q.Text, q.Filter.Monolingual)
+	res, ranked, metas := e.searchPage(q, wts)
+	hits, err := e.explain(ctx, ranked, metas, wts, q.Viewer)
+	if err != nil {
+		return nil, err
+	}
+	res.Hits = hits
+	return res, nil
+}
+
+// searchPage ranks one page of a validated query under the read lock and
+// returns it with the indexed copies of its documents, which explain
+// reads after the lock is released.
+func (e *Engine) searchPage(q Query, wts []weightedTerm) (*Result, []scored, []docMeta) {
 	e.mu.RLock()
+	defer e.mu.RUnlock()
 	accept := e.accept(q.Filter, q.Viewer, q.Now)
 	var ranked []scored
 	res := &Result{}
@@ -343,7 +404,6 @@ func (e *Engine) Search(ctx context.Context, q Query) (*Result, error) {
 				}
 			})
 		}
-		ranked = page(ranked, q.Offset, q.Limit+1)
 	} else {
 		ranked = e.rank(wts, q.Offset+q.Limit+1, accept, q.Viewer)
 		res.Total = len(ranked)
@@ -359,8 +419,8 @@ func (e *Engine) Search(ctx context.Context, q Query) (*Result, error) {
 			})
 			res.Total = max(n, res.Total)
 		}
-		ranked = page(ranked, q.Offset, q.Limit+1)
 	}
+	ranked = page(ranked, q.Offset, q.Limit+1)
 	if len(ranked) > q.Limit {
 		res.More = true
 		ranked = ranked[:q.Limit]
@@ -369,20 +429,18 @@ func (e *Engine) Search(ctx context.Context, q Query) (*Result, error) {
 	for i, s := range ranked {
 		metas[i] = e.meta[s.doc]
 	}
-	e.mu.RUnlock()
-	hits, err := e.explain(ctx, ranked, metas, wts, q.Viewer)
-	if err != nil {
-		return nil, err
-	}
-	res.Hits = hits
-	return res, nil
+	return res, ranked, metas
 }
 
+// page returns up to n results of s from offset on. Any offset and n are
+// safe, however large or negative: a negative offset counts as 0 and
+// offset+n is never computed, so it cannot overflow.
 func page(s []scored, offset, n int) []scored {
-	if offset >= len(s) {
+	offset = max(offset, 0)
+	if offset >= len(s) || n <= 0 {
 		return nil
 	}
-	return s[offset:min(len(s), offset+n)]
+	return s[offset : offset+min(n, len(s)-offset)]
 }
 
 // browse lists accepted documents, newest first. The caller holds e.mu.

@@ -411,8 +411,14 @@ func (db *DB) ShareListing(ctx context.Context, consortiumID, listingID int64, a
 			return kakehashi.Errorf(kakehashi.EFORBIDDEN, "only the lead organization's admins and platform staff share listings")
 		}
 		var orgID int64
-		var status string
-		err = tx.QueryRowContext(ctx, `SELECT org_id, status FROM listings WHERE id = $1`, listingID).Scan(&orgID, &status)
+		var status, visibility string
+		err = tx.QueryRowContext(ctx, `SELECT org_id, status, visibility FROM listings WHERE id = $1`, listingID).Scan(&orgID, &status, &visibility)
+		// A listing whose owner the actor may not know answers as one that
+		// does not exist: saying whether its owner is a member would tell.
+		if err == nil && !kakehashi.SeesFullListing(actor, &kakehashi.Listing{ID: listingID, OrgID: orgID,
+			Status: kakehashi.Status(status), Visibility: kakehashi.Visibility(visibility)}) {
+			err = sql.ErrNoRows
+		}
 		if errors.Is(err, sql.ErrNoRows) {
 			return &kakehashi.Error{Code: kakehashi.EINVALID, Message: "no such listing",
 				Fields: []kakehashi.FieldError{{Field: "listing_id", Message: fmt.Sprintf("listing %d does not exist", listingID)}}}

@@ -28,21 +28,21 @@ type CallStore interface {
 }
 
 // registerCalls adds the challenge-call pages.
-func (h *Handler) registerCalls(m *http.ServeMux) {
-	m.HandleFunc("GET /calls", h.calls)
-	m.HandleFunc("GET /calls/new", h.newCall)
-	m.HandleFunc("POST /calls/new", h.createCall)
-	m.HandleFunc("GET /calls/{id}", h.callPage)
-	m.HandleFunc("GET /calls/{id}/edit", h.editCallForm)
-	m.HandleFunc("POST /calls/{id}/edit", h.editCall)
-	m.HandleFunc("GET /calls/{id}/propose", h.proposeForm)
-	m.HandleFunc("POST /calls/{id}/propose", h.propose)
-	m.HandleFunc("GET /proposals/{id}", h.proposalPage)
-	m.HandleFunc("GET /proposals/{id}/edit", h.editProposalForm)
-	m.HandleFunc("POST /proposals/{id}/edit", h.editProposal)
-	m.HandleFunc("POST /proposals/{id}/stage", h.moveProposal)
-	m.HandleFunc("POST /proposals/{id}/reviewers", h.assignReviewer)
-	m.HandleFunc("POST /proposals/{id}/review", h.reviewProposal)
+func (h *Handler) registerCalls() {
+	h.handle("GET /calls", h.calls)
+	h.handle("GET /calls/new", h.newCall)
+	h.handle("POST /calls/new", h.createCall)
+	h.handle("GET /calls/{id}", h.callPage)
+	h.handle("GET /calls/{id}/edit", h.editCallForm)
+	h.handle("POST /calls/{id}/edit", h.editCall)
+	h.handle("GET /calls/{id}/propose", h.proposeForm)
+	h.handle("POST /calls/{id}/propose", h.propose)
+	h.handle("GET /proposals/{id}", h.proposalPage)
+	h.handle("GET /proposals/{id}/edit", h.editProposalForm)
+	h.handle("POST /proposals/{id}/edit", h.editProposal)
+	h.handle("POST /proposals/{id}/stage", h.moveProposal)
+	h.handle("POST /proposals/{id}/reviewers", h.assignReviewer)
+	h.handle("POST /proposals/{id}/review", h.reviewProposal)
 }
 
 // ---- Helpers for the templates ----------------------------------------------
@@ -665,7 +665,14 @@ func (h *Handler) editProposalForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !kakehashi.CanEditProposal(u, p) || p.Status != kakehashi.ProposalDraft {
+	if !kakehashi.CanEditProposal(u, p) {
+		// Staff see every proposal, but only its organization writes it,
+		// as the store (and the API) refuse.
+		h.fail(w, r, kakehashi.Errorf(kakehashi.EFORBIDDEN, "only the proposing organization edits proposal %d", p.ID))
+		return
+	}
+	if p.Status != kakehashi.ProposalDraft {
+		// Submitted: the proposer's old link shows where it stands.
 		http.Redirect(w, r, "/proposals/"+strconv.FormatInt(p.ID, 10), http.StatusSeeOther)
 		return
 	}

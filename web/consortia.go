@@ -29,21 +29,21 @@ type ConsortiumStore interface {
 }
 
 // registerConsortia adds the consortium and funding pages.
-func (h *Handler) registerConsortia(m *http.ServeMux) {
-	m.HandleFunc("GET /consortia", h.consortia)
-	m.HandleFunc("GET /consortia/new", h.newConsortium)
-	m.HandleFunc("POST /consortia/new", h.createConsortium)
-	m.HandleFunc("GET /consortia/{id}", h.consortiumPage)
-	m.HandleFunc("GET /consortia/{id}/edit", h.editConsortiumForm)
-	m.HandleFunc("POST /consortia/{id}/edit", h.editConsortium)
-	m.HandleFunc("POST /consortia/{id}/join", h.joinConsortium)
-	m.HandleFunc("POST /consortia/{id}/members", h.addMember)
-	m.HandleFunc("POST /consortia/{id}/requests/{org}/approve", h.decideMembership(true))
-	m.HandleFunc("POST /consortia/{id}/requests/{org}/decline", h.decideMembership(false))
-	m.HandleFunc("POST /consortia/{id}/tasks", h.addTask)
-	m.HandleFunc("POST /consortia/{id}/tasks/{task}/status", h.taskStatus)
-	m.HandleFunc("POST /consortia/{id}/listings", h.shareListing)
-	h.registerFunding(m)
+func (h *Handler) registerConsortia() {
+	h.handle("GET /consortia", h.consortia)
+	h.handle("GET /consortia/new", h.newConsortium)
+	h.handle("POST /consortia/new", h.createConsortium)
+	h.handle("GET /consortia/{id}", h.consortiumPage)
+	h.handle("GET /consortia/{id}/edit", h.editConsortiumForm)
+	h.handle("POST /consortia/{id}/edit", h.editConsortium)
+	h.handle("POST /consortia/{id}/join", h.joinConsortium)
+	h.handle("POST /consortia/{id}/members", h.addMember)
+	h.handle("POST /consortia/{id}/requests/{org}/approve", h.decideMembership(true))
+	h.handle("POST /consortia/{id}/requests/{org}/decline", h.decideMembership(false))
+	h.handle("POST /consortia/{id}/tasks", h.addTask)
+	h.handle("POST /consortia/{id}/tasks/{task}/status", h.taskStatus)
+	h.handle("POST /consortia/{id}/listings", h.shareListing)
+	h.registerFunding()
 }
 
 // ---- Helpers for the templates ----------------------------------------------
@@ -150,9 +150,11 @@ func (h *Handler) createConsortium(w http.ResponseWriter, r *http.Request) {
 	parseDay(&p, "start", d.Start, &c.Start)
 	parseDay(&p, "end", d.End, &c.End)
 	c.Normalize()
+	status := http.StatusUnprocessableEntity
 	if d.Errors = fieldErrors(langOf(r), p.Err("consortium"), c.Validate()); len(d.Errors) == 0 {
 		if !kakehashi.CanCreateConsortiumFor(u, c.LeadOrgID) {
-			d.Errors = map[string]string{"form": translate(langOf(r), "cons.form.notadmin")}
+			// Not the lead's admin: refused, with the form and the reason.
+			status, d.Errors = http.StatusForbidden, map[string]string{"form": translate(langOf(r), "cons.form.notadmin")}
 		} else if err := h.store.CreateConsortium(r.Context(), c, u); err == nil {
 			http.Redirect(w, r, "/consortia/"+strconv.FormatInt(c.ID, 10)+"?done=created", http.StatusSeeOther)
 			return
@@ -163,7 +165,7 @@ func (h *Handler) createConsortium(w http.ResponseWriter, r *http.Request) {
 			d.Errors = fieldErrors(langOf(r), err)
 		}
 	}
-	h.render(w, r, http.StatusUnprocessableEntity, "consortium_form", h.consortiumFormView(r, d))
+	h.render(w, r, status, "consortium_form", h.consortiumFormView(r, d))
 }
 
 // ---- A consortium's page --------------------------------------------------------

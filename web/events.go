@@ -43,23 +43,23 @@ type eventRanker interface {
 }
 
 // registerEvents adds the business-matching event pages.
-func (h *Handler) registerEvents(m *http.ServeMux) {
-	m.HandleFunc("GET /events", h.eventsPage)
-	m.HandleFunc("GET /events/new", h.newEvent)
-	m.HandleFunc("POST /events/new", h.createEvent)
-	m.HandleFunc("GET /events/{id}", h.eventPage)
-	m.HandleFunc("GET /events/{id}/edit", h.editEvent)
-	m.HandleFunc("POST /events/{id}/edit", h.updateEvent)
-	m.HandleFunc("POST /events/{id}/introduce", h.eventIntroduce)
-	m.HandleFunc("GET /events/{id}/visit/{listing}", h.eventVisit)
-	m.HandleFunc("POST /events/{id}/register", h.eventRegister)
-	m.HandleFunc("POST /events/{id}/requests", h.eventRequest)
-	m.HandleFunc("POST /events/{id}/decide", h.eventDecide)
-	m.HandleFunc("POST /events/{id}/schedule", h.eventSchedule)
-	m.HandleFunc("POST /events/{id}/move", h.eventMove)
-	m.HandleFunc("POST /events/{id}/mark", h.eventMark)
-	m.HandleFunc("GET /events/{id}/agenda", h.eventAgenda)
-	m.HandleFunc("GET /events/{id}/agenda.ics", h.eventCalendar)
+func (h *Handler) registerEvents() {
+	h.handle("GET /events", h.eventsPage)
+	h.handle("GET /events/new", h.newEvent)
+	h.handle("POST /events/new", h.createEvent)
+	h.handle("GET /events/{id}", h.eventPage)
+	h.handle("GET /events/{id}/edit", h.editEvent)
+	h.handle("POST /events/{id}/edit", h.updateEvent)
+	h.handle("POST /events/{id}/introduce", h.eventIntroduce)
+	h.handle("GET /events/{id}/visit/{listing}", h.eventVisit)
+	h.handle("POST /events/{id}/register", h.eventRegister)
+	h.handle("POST /events/{id}/requests", h.eventRequest)
+	h.handle("POST /events/{id}/decide", h.eventDecide)
+	h.handle("POST /events/{id}/schedule", h.eventSchedule)
+	h.handle("POST /events/{id}/move", h.eventMove)
+	h.handle("POST /events/{id}/mark", h.eventMark)
+	h.handle("GET /events/{id}/agenda", h.eventAgenda)
+	h.handle("GET /events/{id}/agenda.ics", h.eventCalendar)
 }
 
 // visibleEvent loads the event of the path that the visitor may see.
@@ -834,7 +834,8 @@ func (h *Handler) eventIntroduce(w http.ResponseWriter, r *http.Request) {
 // eventVisit counts a visitor's view of a listing exhibited at an online
 // fair, as the API's count-fair-view does (one per visitor, listing and UTC
 // day; the visitor is a keyed hash of address, user agent and day), and
-// sends the visitor on to the listing.
+// sends the visitor on to the listing: only for a listing the visitor may
+// see, as the fair's page lists no other.
 func (h *Handler) eventVisit(w http.ResponseWriter, r *http.Request) {
 	e, err := h.visibleEvent(r)
 	if err != nil {
@@ -852,8 +853,20 @@ func (h *Handler) eventVisit(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	notExhibited := kakehashi.Errorf(kakehashi.ENOTFOUND, "listing %d is not exhibited at fair %d", lid, e.ID)
 	if !slices.ContainsFunc(ps, func(p *kakehashi.Participant) bool { return slices.Contains(p.ListingIDs, lid) }) {
-		h.fail(w, r, kakehashi.Errorf(kakehashi.ENOTFOUND, "listing %d is not exhibited at fair %d", lid, e.ID))
+		h.fail(w, r, notExhibited)
+		return
+	}
+	// The fair shows a visitor only the listings they may see: a visit
+	// to another is not counted, and answers as one not exhibited, so
+	// that guessed ids tell nothing of what a fair shows others.
+	l, err := h.store.Listing(ctx, lid)
+	if err == nil && !kakehashi.CanSeeListing(kakehashi.UserFromContext(ctx), l) {
+		err = notExhibited
+	}
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	secret, err := h.store.Secret(ctx, auth.FairViewsSecret)

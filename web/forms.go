@@ -388,9 +388,11 @@ func (h *Handler) adminCreateUser(w http.ResponseWriter, r *http.Request) {
 		u.PasswordHash = hash
 	}
 	var err error
+	status := http.StatusUnprocessableEntity
 	switch {
 	case !kakehashi.CanWriteUser(actor, nil, u):
-		errs["form"] = translate(langOf(r), "error.forbidden")
+		// Coordinators do not make accounts: refused, with the form.
+		status, errs["form"] = http.StatusForbidden, translate(langOf(r), "error.forbidden")
 	case len(errs) == 0:
 		if err = h.store.CreateUser(r.Context(), u, actor); err != nil {
 			if code := kakehashi.ErrorCode(err); code != kakehashi.EINVALID && code != kakehashi.ECONFLICT {
@@ -411,7 +413,7 @@ func (h *Handler) adminCreateUser(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusUnprocessableEntity, "admin_users", h.view(r, translate(langOf(r), "admin.users"), d))
+	h.render(w, r, status, "admin_users", h.view(r, translate(langOf(r), "admin.users"), d))
 }
 
 func (h *Handler) adminOrgs(w http.ResponseWriter, r *http.Request) {

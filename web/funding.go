@@ -16,14 +16,14 @@ import (
 	"github.com/kakehashi/kakehashi"
 )
 
-func (h *Handler) registerFunding(m *http.ServeMux) {
-	m.HandleFunc("GET /funding", h.fundingCalls)
-	m.HandleFunc("GET /funding/new", h.newFundingCall)
-	m.HandleFunc("POST /funding/new", h.createFundingCall)
-	m.HandleFunc("GET /funding/{id}", h.fundingCallPage)
-	m.HandleFunc("GET /funding/{id}/edit", h.editFundingForm)
-	m.HandleFunc("POST /funding/{id}/edit", h.editFundingCall)
-	m.HandleFunc("POST /funding/{id}/delete", h.deleteFundingCall)
+func (h *Handler) registerFunding() {
+	h.handle("GET /funding", h.fundingCalls)
+	h.handle("GET /funding/new", h.newFundingCall)
+	h.handle("POST /funding/new", h.createFundingCall)
+	h.handle("GET /funding/{id}", h.fundingCallPage)
+	h.handle("GET /funding/{id}/edit", h.editFundingForm)
+	h.handle("POST /funding/{id}/edit", h.editFundingCall)
+	h.handle("POST /funding/{id}/delete", h.deleteFundingCall)
 }
 
 // fitsLimit is how many fitting calls a page shows.
@@ -290,12 +290,14 @@ func (h *Handler) saveFundingCall(w http.ResponseWriter, r *http.Request, u *kak
 	fc.EligibleCountries = upper(splitComma(d.Countries))
 	fc.Fields, fc.Keywords = splitComma(d.FieldCodes), splitComma(d.Words)
 	fc.Normalize()
+	status := http.StatusUnprocessableEntity
 	if d.Errors = fieldErrors(langOf(r), p.Err("funding call"), fc.Validate()); len(d.Errors) == 0 {
 		var err error
 		refused := !kakehashi.CanManageFundingCallsOf(u, fc.OrgID)
 		switch {
 		case refused:
-			d.Errors = map[string]string{"form": translate(langOf(r), "fund.form.notadmin")}
+			// Not the funder's admin: refused, with the form and the reason.
+			status, d.Errors = http.StatusForbidden, map[string]string{"form": translate(langOf(r), "fund.form.notadmin")}
 		case fc.ID == 0:
 			err = h.store.CreateFundingCall(r.Context(), fc, u)
 		default:
@@ -313,7 +315,7 @@ func (h *Handler) saveFundingCall(w http.ResponseWriter, r *http.Request, u *kak
 			d.Errors = fieldErrors(langOf(r), err)
 		}
 	}
-	h.render(w, r, http.StatusUnprocessableEntity, "funding_form", h.fundingFormView(r, d))
+	h.render(w, r, status, "funding_form", h.fundingFormView(r, d))
 }
 
 // managedFunding loads the funding call of the path for the funder's

@@ -9,6 +9,7 @@ var researcherMessages = map[string][2]string{
 	"researchers.new":                         {"Create a researcher profile", "研究者プロフィールを作成"},
 	"researchers.edit":                        {"Edit profile", "プロフィールを編集"},
 	"researchers.q":                           {"Name or expertise", "氏名・専門"},
+	"researchers.after":                       {"Page", "ページ"},
 	"researchers.country":                     {"Country", "国"},
 	"researchers.org_kind":                    {"Organization kind", "組織種別"},
 	"researchers.orgkind":                     {"Organization kind", "組織種別"},

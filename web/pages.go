@@ -139,6 +139,31 @@ type segment struct {
 
 const pageSize = 10
 
+// maxSearchPage is the deepest search page: its results start at the
+// engine's MaxOffset.
+const maxSearchPage = search.MaxOffset/pageSize + 1
+
+// wholeParam reads query parameter name as a whole number from lo to hi;
+// empty is def. Anything else (not a number, out of range, too large for
+// an int) is recorded in p as a problem naming the parameter, and def is
+// returned.
+func wholeParam(p *kakehashi.Problems, q url.Values, name string, lo, hi, def int) int {
+	v := strings.TrimSpace(q.Get(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		p.Add(name, "must be a whole number from %d to %d", lo, hi)
+		return def
+	}
+	return n
+}
+
+// search shows the search page. A parameter out of range (page, TRL,
+// filters, a query longer than the engine takes) is answered 400 with the
+// search page saying which, showing the query's first page without the
+// parameters in error.
 func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
@@ -154,23 +179,37 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("sector"); v != "" {
 		f.Sectors = []string{v}
 	}
-	f.TRLMin, _ = strconv.Atoi(q.Get("trl_min"))
-	f.TRLMax, _ = strconv.Atoi(q.Get("trl_max"))
-	d.Page, _ = strconv.Atoi(q.Get("page"))
-	d.Page = max(d.Page, 1)
+	var p kakehashi.Problems
+	f.TRLMin = wholeParam(&p, q, "trl_min", 1, 9, 0)
+	f.TRLMax = wholeParam(&p, q, "trl_max", 1, 9, 0)
+	d.Page = wholeParam(&p, q, "page", 1, maxSearchPage, 1)
 	d.Filter = f
 	d.Any = f.Side != "" || f.Kind != "" || f.Country != "" || f.Language != "" || f.Partnership != "" || f.Open || f.Monolingual ||
 		len(f.Fields) > 0 || len(f.Sectors) > 0 || f.TRLMin > 0 || f.TRLMax > 0
 	lang := langOf(r)
-	res, err := h.engine.Search(ctx, search.Query{Text: d.Q, Filter: f, Viewer: kakehashi.UserFromContext(ctx),
-		Offset: (d.Page - 1) * pageSize, Limit: pageSize, Facets: true, Now: h.now()})
-	if kakehashi.ErrorCode(err) == kakehashi.EINVALID {
+	viewer := kakehashi.UserFromContext(ctx)
+	sq := search.Query{Text: d.Q, Filter: f, Viewer: viewer, Offset: (d.Page - 1) * pageSize, Limit: pageSize, Facets: true, Now: h.now()}
+	for _, fe := range kakehashi.FieldErrors(sq.Validate()) {
+		p.Add(fe.Field, "%s", fe.Message)
+	}
+	status := http.StatusOK
+	res := &search.Result{}
+	var err error
+	if bad := kakehashi.FieldErrors(p.Err("search")); len(bad) > 0 {
+		status = http.StatusBadRequest
 		var msgs []string
-		for _, fe := range kakehashi.FieldErrors(err) {
-			msgs = append(msgs, fe.Field+": "+fe.Message)
+		textOK := true
+		for _, fe := range bad {
+			msgs = append(msgs, fe.Field+": "+validationMessage(lang, fe.Message))
+			textOK = textOK && fe.Field != "q"
 		}
 		d.Error = strings.Join(msgs, "; ")
-		res, err = h.engine.Search(ctx, search.Query{Text: d.Q, Viewer: kakehashi.UserFromContext(ctx), Limit: pageSize, Facets: true, Now: h.now()})
+		d.Page = 1
+		if textOK {
+			res, err = h.engine.Search(ctx, search.Query{Text: d.Q, Viewer: viewer, Limit: pageSize, Facets: true, Now: h.now()})
+		}
+	} else {
+		res, err = h.engine.Search(ctx, sq)
 	}
 	if err != nil {
 		h.fail(w, r, err)
@@ -187,15 +226,18 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Facets = facetOptions(lang, res.Facets, f)
 	if d.Page > 1 {
-		d.PrevURL = pageURL(q, d.Page-1)
+		// A page past the results links back to the last one with some
+		// (the total is exact: facets were counted).
+		last := max(1, (res.Total+pageSize-1)/pageSize)
+		d.PrevURL = pageURL(q, min(d.Page-1, last))
 	}
-	if res.More {
+	if res.More && d.Page < maxSearchPage {
 		d.NextURL = pageURL(q, d.Page+1)
 	}
 	if r.Header.Get("HX-Request") == "true" {
 		w.Header().Set("Cache-Control", "no-store")
 	}
-	h.render(w, r, http.StatusOK, "search", h.view(r, translate(lang, "search.title"), d))
+	h.render(w, r, status, "search", h.view(r, translate(lang, "search.title"), d))
 }
 
 func pageURL(q url.Values, page int) string {

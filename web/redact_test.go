@@ -15,8 +15,6 @@ import (
 	"github.com/kakehashi/kakehashi"
 )
 
-var system = kakehashi.SystemActor("test")
-
 // TestIntroductionPageHidesTheOwnersPeople: before a confidential listing's
 // owner accepts, the requester's page names nobody of the owner, its
 // coordinator included when the coordinator belongs to the owner.

@@ -30,14 +30,14 @@ type expertFinder interface {
 	Experts(ctx context.Context, src search.ResearcherSource, id int64, viewer *kakehashi.User, opt search.ExpertOptions) (*search.ExpertResult, error)
 }
 
-func (h *Handler) registerResearchers(m *http.ServeMux) {
-	m.HandleFunc("GET /researchers", h.researchers)
-	m.HandleFunc("GET /researchers/new", h.newResearcher)
-	m.HandleFunc("POST /researchers/new", h.createResearcher)
-	m.HandleFunc("GET /researchers/{id}", h.researcher)
-	m.HandleFunc("GET /researchers/{id}/edit", h.editResearcher)
-	m.HandleFunc("POST /researchers/{id}/edit", h.updateResearcher)
-	m.HandleFunc("GET /listings/{id}/experts", h.experts)
+func (h *Handler) registerResearchers() {
+	h.handle("GET /researchers", h.researchers)
+	h.handle("GET /researchers/new", h.newResearcher)
+	h.handle("POST /researchers/new", h.createResearcher)
+	h.handle("GET /researchers/{id}", h.researcher)
+	h.handle("GET /researchers/{id}/edit", h.editResearcher)
+	h.handle("POST /researchers/{id}/edit", h.updateResearcher)
+	h.handle("GET /listings/{id}/experts", h.experts)
 }
 
 // CareerName names a career stage in the reader's language.
@@ -187,12 +187,21 @@ func (h *Handler) researchers(w http.ResponseWriter, r *http.Request) {
 	d := &researchersData{Q: strings.TrimSpace(q.Get("q")), CanCreate: kakehashi.UserFromContext(r.Context()) != nil,
 		Filter: search.ExpertFilter{Country: strings.ToUpper(strings.TrimSpace(q.Get("country"))), OrgKind: kakehashi.OrgKind(q.Get("org_kind")),
 			CareerStage: kakehashi.CareerStage(q.Get("career_stage")), OpenTo: q.Get("open_to")}}
-	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
+	// after is the cursor of the next-page link: the last id shown.
+	var p kakehashi.Problems
+	var after int64
+	if v := strings.TrimSpace(q.Get("after")); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			p.Add("after", "must be a researcher id from the next-page link")
+		}
+		after = max(n, 0)
+	}
 	f := kakehashi.ResearcherFilter{Query: d.Q, Country: d.Filter.Country, OrgKind: d.Filter.OrgKind, CareerStage: d.Filter.CareerStage,
-		OpenTo: d.Filter.OpenTo, After: max(after, 0), Limit: 51}
+		OpenTo: d.Filter.OpenTo, After: after, Limit: 51}
 	status := http.StatusOK
-	if err := f.Validate(); err != nil {
-		d.Errors, status = fieldErrors(langOf(r), err), http.StatusBadRequest
+	if errs := fieldErrors(langOf(r), p.Err("researcher search"), f.Validate()); len(errs) > 0 {
+		d.Errors, status = errs, http.StatusBadRequest
 	} else {
 		list, err := rs.Researchers(r.Context(), f)
 		if err != nil {

@@ -87,7 +87,8 @@ func (h *Handler) decideScreening(w http.ResponseWriter, r *http.Request) {
 	}
 	d, reason := kakehashi.ScreeningDecision(r.PostFormValue("decision")), r.PostFormValue("reason")
 	if _, err := h.store.DecideScreening(r.Context(), id, d, reason, u); err != nil {
-		if code := kakehashi.ErrorCode(err); code != kakehashi.EINVALID && code != kakehashi.ECONFLICT {
+		code := kakehashi.ErrorCode(err)
+		if code != kakehashi.EINVALID && code != kakehashi.ECONFLICT {
 			h.fail(w, r, err)
 			return
 		}
@@ -95,7 +96,13 @@ func (h *Handler) decideScreening(w http.ResponseWriter, r *http.Request) {
 		if len(errs) == 0 {
 			errs = map[string]string{"form": kakehashi.ErrorMessage(err)}
 		}
-		h.renderOrganization(w, r, id, http.StatusUnprocessableEntity, errs, reason)
+		// A decision with nothing to decide (no potential match) is a
+		// conflict with the screening as it stands, as from the API.
+		status := http.StatusUnprocessableEntity
+		if code == kakehashi.ECONFLICT {
+			status = http.StatusConflict
+		}
+		h.renderOrganization(w, r, id, status, errs, reason)
 		return
 	}
 	http.Redirect(w, r, "/orgs/"+strconv.FormatInt(id, 10)+"#screening", http.StatusSeeOther)

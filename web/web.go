@@ -90,6 +90,8 @@ type Handler struct {
 	assets   map[string]string
 	byHashed map[string]string
 	mux      *http.ServeMux
+	// routes are the patterns mux serves, in the order registered.
+	routes []string
 	// stallAfter is how long an introduction may sit at one stage before
 	// it counts as stalled.
 	stallAfter time.Duration
@@ -148,57 +150,64 @@ func New(store Store, engine Engine, auth Auth, log *slog.Logger) (*Handler, err
 	if err := h.parse(); err != nil {
 		return nil, err
 	}
-	m := http.NewServeMux()
-	m.HandleFunc("GET /{$}", h.home)
-	m.HandleFunc("GET /search", h.search)
-	m.HandleFunc("GET /listings/new", h.newListing)
-	m.HandleFunc("POST /listings/new", h.createListing)
-	m.HandleFunc("POST /listings/preview", h.preview)
-	m.HandleFunc("GET /listings/{id}", h.listing)
-	m.HandleFunc("GET /listings/{id}/edit", h.editListing)
-	m.HandleFunc("POST /listings/{id}/edit", h.updateListing)
-	m.HandleFunc("POST /listings/{id}/interest", h.expressInterest)
-	m.HandleFunc("GET /introductions", h.introductions)
-	m.HandleFunc("GET /introductions/{id}", h.introduction)
-	m.HandleFunc("POST /introductions/{id}/transition", h.transition)
-	m.HandleFunc("POST /introductions/{id}/coordinator", h.assignCoordinator)
-	m.HandleFunc("POST /introductions/{id}/messages", h.postMessage)
-	m.HandleFunc("GET /inbox", h.inbox)
-	m.HandleFunc("POST /inbox/read", h.markRead)
-	m.HandleFunc("GET /orgs/{id}", h.organization)
-	m.HandleFunc("GET /orgs/{id}/factbook", h.factBook)
-	m.HandleFunc("GET /kpis", h.kpis)
-	m.HandleFunc("GET /kpis.csv", h.kpisCSV)
-	m.HandleFunc("GET /screening", h.screeningPage)
-	m.HandleFunc("POST /orgs/{id}/screening", h.screenOrg)
-	m.HandleFunc("POST /orgs/{id}/screening/decision", h.decideScreening)
-	m.HandleFunc("GET /alerts", h.alerts)
-	m.HandleFunc("POST /alerts", h.createAlert)
-	m.HandleFunc("POST /alerts/{id}/delete", h.deleteAlert)
-	m.HandleFunc("POST /alerts/feed/rotate", h.rotateFeed)
-	m.HandleFunc("GET /orgs/{id}/webhooks", h.webhooks)
-	m.HandleFunc("POST /orgs/{id}/webhooks", h.createWebhook)
-	m.HandleFunc("GET /orgs/{id}/webhooks/{hook}", h.webhook)
-	m.HandleFunc("POST /orgs/{id}/webhooks/{hook}/delete", h.deleteWebhook)
-	m.HandleFunc("GET /login", h.loginPage)
-	m.HandleFunc("POST /login", h.login)
-	m.HandleFunc("POST /logout", h.logout)
-	m.HandleFunc("GET /dashboard", h.dashboard)
-	m.HandleFunc("GET /admin/users", h.adminUsers)
-	m.HandleFunc("POST /admin/users", h.adminCreateUser)
-	m.HandleFunc("GET /admin/orgs", h.adminOrgs)
-	m.HandleFunc("POST /admin/orgs", h.adminCreateOrg)
-	m.HandleFunc("GET /lang", h.setLang)
-	h.registerCalls(m)
-	h.registerEvents(m)
-	h.registerResearchers(m)
-	h.registerConsortia(m)
-	m.HandleFunc("GET /static/{file}", h.static)
-	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	h.mux = http.NewServeMux()
+	h.handle("GET /{$}", h.home)
+	h.handle("GET /search", h.search)
+	h.handle("GET /listings/new", h.newListing)
+	h.handle("POST /listings/new", h.createListing)
+	h.handle("POST /listings/preview", h.preview)
+	h.handle("GET /listings/{id}", h.listing)
+	h.handle("GET /listings/{id}/edit", h.editListing)
+	h.handle("POST /listings/{id}/edit", h.updateListing)
+	h.handle("POST /listings/{id}/interest", h.expressInterest)
+	h.handle("GET /introductions", h.introductions)
+	h.handle("GET /introductions/{id}", h.introduction)
+	h.handle("POST /introductions/{id}/transition", h.transition)
+	h.handle("POST /introductions/{id}/coordinator", h.assignCoordinator)
+	h.handle("POST /introductions/{id}/messages", h.postMessage)
+	h.handle("GET /inbox", h.inbox)
+	h.handle("POST /inbox/read", h.markRead)
+	h.handle("GET /orgs/{id}", h.organization)
+	h.handle("GET /orgs/{id}/factbook", h.factBook)
+	h.handle("GET /kpis", h.kpis)
+	h.handle("GET /kpis.csv", h.kpisCSV)
+	h.handle("GET /screening", h.screeningPage)
+	h.handle("POST /orgs/{id}/screening", h.screenOrg)
+	h.handle("POST /orgs/{id}/screening/decision", h.decideScreening)
+	h.handle("GET /alerts", h.alerts)
+	h.handle("POST /alerts", h.createAlert)
+	h.handle("POST /alerts/{id}/delete", h.deleteAlert)
+	h.handle("POST /alerts/feed/rotate", h.rotateFeed)
+	h.handle("GET /orgs/{id}/webhooks", h.webhooks)
+	h.handle("POST /orgs/{id}/webhooks", h.createWebhook)
+	h.handle("GET /orgs/{id}/webhooks/{hook}", h.webhook)
+	h.handle("POST /orgs/{id}/webhooks/{hook}/delete", h.deleteWebhook)
+	h.handle("GET /login", h.loginPage)
+	h.handle("POST /login", h.login)
+	h.handle("POST /logout", h.logout)
+	h.handle("GET /dashboard", h.dashboard)
+	h.handle("GET /admin/users", h.adminUsers)
+	h.handle("POST /admin/users", h.adminCreateUser)
+	h.handle("GET /admin/orgs", h.adminOrgs)
+	h.handle("POST /admin/orgs", h.adminCreateOrg)
+	h.handle("GET /lang", h.setLang)
+	h.registerCalls()
+	h.registerEvents()
+	h.registerResearchers()
+	h.registerConsortia()
+	h.handle("GET /static/{file}", h.static)
+	h.handle("/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, kakehashi.Errorf(kakehashi.ENOTFOUND, "no page %s", r.URL.Path))
 	})
-	h.mux = m
 	return h, nil
+}
+
+// handle serves pattern with fn and records the pattern, so that the
+// pages' authorization test can go through every route that is served
+// (a route without a row in its matrix fails it).
+func (h *Handler) handle(pattern string, fn http.HandlerFunc) {
+	h.routes = append(h.routes, pattern)
+	h.mux.HandleFunc(pattern, fn)
 }
 
 // contentSecurityPolicy allows only the site's own scripts, styles and
@@ -432,8 +441,13 @@ func (h *Handler) parse() error {
 	return nil
 }
 
-// render writes a whole page, or only its "content" block for htmx requests
-// that ask for a fragment.
+// fragments are the blocks of a page drawn with the page's view, which an
+// htmx request may ask for alone (HX-Target). The other templates draw a
+// part of the page from other data: asked for alone, they could only fail.
+var fragments = map[string]bool{"content": true, "search-panel": true, "dash-intros": true}
+
+// render writes a whole page, or only one of its fragments for htmx
+// requests that ask for it.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
 	t, ok := h.pages[page]
 	if !ok {
@@ -443,7 +457,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 	}
 	var b strings.Builder
 	entry := "layout"
-	if frag := r.Header.Get("HX-Target"); frag != "" && r.Header.Get("HX-Request") == "true" && t.Lookup(frag) != nil {
+	if frag := r.Header.Get("HX-Target"); fragments[frag] && r.Header.Get("HX-Request") == "true" && t.Lookup(frag) != nil {
 		entry = frag
 	}
 	if err := t.ExecuteTemplate(&b, entry, v); err != nil {

@@ -274,7 +274,7 @@ func TestFitInBothLanguages(t *testing.T) {
 	}
 	// Every reason the engine gives has a message.
 	for _, key := range []string{"partnership.unstated", "partnership.shared", "partnership.disjoint", "trl.inside", "trl.outside",
-		"country.seed_targets", "country.need_targets", "country.unstated", "country.elsewhere", "deadline.none", "deadline.open", "deadline.passed"} {
+		"country.seed_targets", "country.need_targets", "country.unstated", "country.elsewhere", "country.hidden", "deadline.none", "deadline.open", "deadline.passed"} {
 		if _, ok := lookup("fit." + key); !ok {
 			t.Errorf("no message fit.%s", key)
 		}

@@ -345,9 +345,7 @@ func (r *run) do(ctx context.Context, rng *rand.Rand, kind Kind) bool {
 			"summary": "Written by the load generator.", "body": text, "language": "en", "trl": 1 + int(n%9), "external_id": ext})
 		method, path = http.MethodPost, "/api/v1/listings"
 		ack = &WriteAck{ExternalID: ext, Word: word}
-		r.mu.Lock()
-		r.attempted = append(r.attempted, ext)
-		r.mu.Unlock()
+		r.noteAttempted(ext)
 	}
 	if method == "" {
 		method = http.MethodGet
@@ -362,22 +360,7 @@ func (r *run) do(ctx context.Context, rng *rand.Rand, kind Kind) bool {
 			// The first attempt committed before its replica failed.
 			err = nil
 		}
-		r.mu.Lock()
-		ts := r.targets[t]
-		ts.Attempts++
-		if err != nil {
-			ts.Failures++
-			if ctx.Err() == nil {
-				r.failures = append(r.failures, Failure{At: time.Now(), Target: t, Kind: kind, Err: err.Error(), Retried: retry})
-			}
-		} else {
-			ts.LastOK = time.Now()
-			if ack != nil {
-				ack.ID, ack.Target = id, t
-				r.acked = append(r.acked, *ack)
-			}
-		}
-		r.mu.Unlock()
+		r.record(ctx, t, kind, id, err, retry, ack)
 		if err == nil {
 			return true
 		}
@@ -389,6 +372,34 @@ func (r *run) do(ctx context.Context, rng *rand.Rand, kind Kind) bool {
 			return false
 		}
 		last = t
+	}
+}
+
+// noteAttempted records a write sent, whether or not it is acknowledged.
+func (r *run) noteAttempted(ext string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.attempted = append(r.attempted, ext)
+}
+
+// record counts one attempt at target t: a failure (unless the run is
+// over) or a success, with the acknowledged write, if it was one.
+func (r *run) record(ctx context.Context, t int, kind Kind, id int64, err error, retried bool, ack *WriteAck) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ts := r.targets[t]
+	ts.Attempts++
+	if err != nil {
+		ts.Failures++
+		if ctx.Err() == nil {
+			r.failures = append(r.failures, Failure{At: time.Now(), Target: t, Kind: kind, Err: err.Error(), Retried: retried})
+		}
+		return
+	}
+	ts.LastOK = time.Now()
+	if ack != nil {
+		ack.ID, ack.Target = id, t
+		r.acked = append(r.acked, *ack)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/kakehashi/kakehashi/bench"
 	"github.com/kakehashi/kakehashi/bench/loadgen"
 	"github.com/kakehashi/kakehashi/internal/testwait"
+	"github.com/kakehashi/kakehashi/notify/notifytest"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
@@ -51,8 +52,9 @@ func searchWord(t *testing.T, base, word string) []string {
 	return out
 }
 
-// storedWrites returns how many listings the replica at base has created
-// (POST /api/v1/listings answered 201), from its metrics.
+// storedWrites returns how many listings a replica has created (POST
+// /api/v1/listings answered 201), from the metrics its --metrics-addr
+// listener at base serves.
 func storedWrites(base string) (int, error) {
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
@@ -96,8 +98,11 @@ func TestKillReplicaDuringLoad(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var reps []*loadReplica
+	var metricsAddrs []string // /metrics is served only on --metrics-addr
 	for _, name := range []string{"a", "b"} {
-		r, err := startLoadReplica(bin, dsn, filepath.Join(dir, name+".log"), "--follow-interval", "100ms")
+		maddr := notifytest.FreeAddr(t)
+		metricsAddrs = append(metricsAddrs, "http://"+maddr)
+		r, err := startLoadReplica(bin, dsn, filepath.Join(dir, name+".log"), "--follow-interval", "100ms", "--metrics-addr", maddr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +129,7 @@ func TestKillReplicaDuringLoad(t *testing.T) {
 	go func() {
 		var n int
 		var err error
-		if !testwait.Until(cfg.Duration/2, func() bool { n, err = storedWrites(a.url); return n >= writesBeforeKill }) {
+		if !testwait.Until(cfg.Duration/2, func() bool { n, err = storedWrites(metricsAddrs[0]); return n >= writesBeforeKill }) {
 			notReady = fmt.Errorf("replica a stored %d writes in the first %s of the load, want %d before the kill (last error: %v)",
 				n, cfg.Duration/2, writesBeforeKill, err)
 		}

@@ -363,6 +363,11 @@ func TestSearchAndMatchCommands(t *testing.T) {
 	if r := runCLI(t, nil, "", "search", "--db", db, "--country", "UK", "x"); r.err == nil || exitCode(r.err) != 2 {
 		t.Fatalf("bad filter: %v", r.err)
 	}
+	for _, limit := range []string{"-1", "1000000", "9223372036854775807"} {
+		if r := runCLI(t, nil, "", "search", "--db", db, "--limit", limit, "x"); r.err == nil || exitCode(r.err) != 2 || !strings.Contains(r.err.Error(), "limit") {
+			t.Errorf("search --limit %s: %v; want a usage error naming limit", limit, r.err)
+		}
+	}
 	r = runCLI(t, nil, "", "match", "--db", db, "3")
 	if r.err != nil || !strings.Contains(r.stdout, "Best seeds for need 3") || !strings.Contains(r.stdout, "全固体電池の開発") || !strings.Contains(r.stdout, "✓partnership") ||
 		!strings.Contains(r.stdout, "Kansai Lab") {

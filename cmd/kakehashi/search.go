@@ -95,7 +95,7 @@ func (e *Env) searchCmd(ctx context.Context, args []string) error {
 	q := search.Query{Text: strings.Join(fs.Args(), " "), Viewer: cliViewer(*all), Limit: *limit,
 		Filter: search.Filter{Side: kakehashi.Side(*side), Kind: kakehashi.ListingKind(*kind), Country: *country, Language: *lang, Open: *open,
 			Monolingual: *mono}}
-	if err := q.Filter.Validate(); err != nil {
+	if err := q.Validate(); err != nil {
 		return usageError{describe(err)}
 	}
 	db, engine, err := e.openEngine(ctx, *dsn, *lexPath)

@@ -38,6 +38,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	connIdle := fs.Duration("conn-max-idle-time", 5*time.Minute, "close PostgreSQL connections idle for longer than this (0: never)")
 	shutdown := fs.Duration("shutdown-timeout", 20*time.Second, "how long to let requests finish on SIGTERM")
 	follow := fs.Duration("follow-interval", 0, "how often the search index polls the change feed (0: 250ms on SQLite; 5s on PostgreSQL, where LISTEN/NOTIFY wakes it at once)")
+	staleAfter := fs.Duration("index-stale-after", search.DefaultStaleAfter, "how long the search index may go without applying the change feed, while behind it, before /readyz reports it stuck")
 	stallDays := fs.Int("stall-days", 14, "days without a stage change after which an introduction is stalled, flagged and reminded")
 	screenAll := fs.Bool("screen-all-cross-border", false, "screen every cross-border interest, not only those in export-control-relevant listings")
 	screenThreshold := fs.Float64("screen-threshold", 0, "lowest screening score reported as a potential match (0: the matcher's default)")
@@ -57,6 +58,9 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	now := e.now // the one clock of every layer and job below
 	if *maxConns < 0 || *idleConns < 0 || *connLifetime < 0 || *connIdle < 0 || *follow < 0 {
 		return usageError{"--max-conns, --max-idle-conns, --conn-max-lifetime, --conn-max-idle-time and --follow-interval must not be negative"}
+	}
+	if *staleAfter <= 0 {
+		return usageError{"--index-stale-after must be positive"}
 	}
 	opt := sqlstore.Options{MaxOpenConns: *maxConns, MaxIdleConns: *idleConns}
 	if isPostgres(*dsn) { // SQLite's connections are to a local file: keep them
@@ -127,7 +131,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("load text analysis: %w", err)
 	}
-	engine := search.New(an, db, search.Options{Logger: log, Lexicon: loadLexicon(log, *lexPath), Now: now})
+	engine := search.New(an, db, search.Options{Logger: log, Lexicon: loadLexicon(log, *lexPath), Now: now, StaleAfter: *staleAfter})
 	wake := db.WaitChanges(ctx, sqlstore.WaitOptions{Logger: log})
 	go runIndex(ctx, engine, log, *follow, wake, e.beforeIndex)
 	reg.AddGauge(metrics.Gauge{Name: "kakehashi_search_index", Help: "Search index size and change-feed position.",
@@ -155,7 +159,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	}
 	go refreshScreening(ctx, screen, log, 30*time.Second)
 	api := httpapi.New(db, log, reg, httpapi.Config{Now: now, SecureCookies: *secure, TrustedProxies: proxies, Search: engine, StallAfter: stallAfter, Screening: screen,
-		ReadyChecks:           []httpapi.ReadyCheck{{Name: "search", Check: engine.Ready}},
+		ReadyChecks:           []httpapi.ReadyCheck{{Name: "search", Check: engine.Probe}},
 		ReadyDetails:          []httpapi.ReadyDetail{{Name: "languages", Info: engine.Languages}},
 		WebhooksAllowLoopback: *hooksLoopback})
 	pages, err := web.New(db, engine, api, log)

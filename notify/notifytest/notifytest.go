@@ -86,6 +86,13 @@ func (s *SMTPServer) Close() {
 	s.wg.Wait()
 }
 
+// accept records an accepted message.
+func (s *SMTPServer) accept(m Mail) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mail = append(s.mail, m)
+}
+
 // Mail returns the messages accepted so far.
 func (s *SMTPServer) Mail() []Mail {
 	s.mu.Lock()
@@ -151,9 +158,7 @@ func (s *SMTPServer) session(c net.Conn) {
 			}
 			body, _ := io.ReadAll(msg.Body)
 			cur.Header, cur.Body, cur.MessageID = msg.Header, string(body), msg.Header.Get("Message-ID")
-			s.mu.Lock()
-			s.mail = append(s.mail, cur)
-			s.mu.Unlock()
+			s.accept(cur)
 			cur = Mail{}
 			reply("250 OK queued")
 		case "RSET":
@@ -217,6 +222,20 @@ func (rc *Receiver) Expect(path, secret string) {
 	rc.secrets[path] = secret
 }
 
+// secret returns the secret expected of the webhook at path.
+func (rc *Receiver) secret(path string) string {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.secrets[path]
+}
+
+// record keeps an accepted call.
+func (rc *Receiver) record(c Call) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.calls = append(rc.calls, c)
+}
+
 // Calls returns the accepted calls.
 func (rc *Receiver) Calls() []Call {
 	rc.mu.Lock()
@@ -235,17 +254,12 @@ func (rc *Receiver) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	rc.mu.Lock()
-	secret := rc.secrets[r.URL.Path]
-	rc.mu.Unlock()
-	if !notify.Verify(secret, body, r.Header.Get("X-Kakehashi-Signature")) {
+	if !notify.Verify(rc.secret(r.URL.Path), body, r.Header.Get("X-Kakehashi-Signature")) {
 		rc.BadSignatures.Add(1)
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
 	}
 	id, _ := strconv.ParseInt(r.Header.Get("X-Kakehashi-Delivery"), 10, 64)
-	rc.mu.Lock()
-	rc.calls = append(rc.calls, Call{Delivery: id, Event: r.Header.Get("X-Kakehashi-Event"), Body: string(body)})
-	rc.mu.Unlock()
+	rc.record(Call{Delivery: id, Event: r.Header.Get("X-Kakehashi-Event"), Body: string(body)})
 	w.WriteHeader(http.StatusNoContent)
 }

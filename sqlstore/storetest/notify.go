@@ -401,6 +401,12 @@ func testOutboxConcurrentDeliverers(t *testing.T, newDSN NewDSN) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	total := notify.Result{}
+	add := func(r notify.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		total.Sent += r.Sent
+		total.Retried += r.Retried
+	}
 	for range 4 {
 		wg.Add(1)
 		go func() {
@@ -412,10 +418,7 @@ func testOutboxConcurrentDeliverers(t *testing.T, newDSN NewDSN) {
 					t.Error(err)
 					return
 				}
-				mu.Lock()
-				total.Sent += r.Sent
-				total.Retried += r.Retried
-				mu.Unlock()
+				add(r)
 				if r == (notify.Result{}) {
 					return
 				}
