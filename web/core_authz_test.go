@@ -501,6 +501,32 @@ func notifyPageCases() []pageCase {
 				e.wantCount(1, "another user's alert left", `SELECT COUNT(*) FROM alerts WHERE id = $1`, a.ID)
 			}
 		}},
+		{route: "POST /alerts/feed/rotate", want: signedIn(s303), run: func(e *authzEnv, c cell) (*answer, func()) {
+			// The caller's own feed moves to its next address; nobody
+			// else's does.
+			generation := func(u *kakehashi.User) int64 {
+				g, err := e.db.FeedGeneration(context.Background(), u.ID)
+				if err != nil {
+					e.t.Fatal(err)
+				}
+				return g
+			}
+			me := e.userOf(c.actor)
+			var mine int64
+			if me != nil {
+				mine = generation(me)
+			}
+			theirs := generation(e.target)
+			p := e.do("POST", "/alerts/feed/rotate", nil, c.actor)
+			return p, func() {
+				if me != nil && generation(me) != mine+int64(one(p.wrote())) {
+					e.t.Errorf("the caller's feed generation went from %d to %d after status %d", mine, generation(me), p.status)
+				}
+				if generation(e.target) != theirs {
+					e.t.Errorf("another user's feed address moved")
+				}
+			}
+		}},
 		{route: "GET /orgs/{id}/webhooks", want: hooksWant(s200), run: func(e *authzEnv, c cell) (*answer, func()) {
 			p := e.do("GET", idPath("/orgs/%d/webhooks", e.own.ID), nil, c.actor)
 			return p, func() {
