@@ -225,7 +225,7 @@ func (s *Server) registerIntroductions(api huma.API) {
 		if !u.IsStaff() {
 			// Only its parties learn that an introduction exists.
 			if intro, err := s.store.Introduction(ctx, in.ID); err != nil || !kakehashi.CanSeeIntroduction(u, intro) {
-				return nil, huma.Error404NotFound("introduction "+itoa(in.ID)+" not found")
+				return nil, huma.Error404NotFound("introduction " + itoa(in.ID) + " not found")
 			}
 			return nil, huma.Error403Forbidden("only coordinators and admins assign coordinators")
 		}
