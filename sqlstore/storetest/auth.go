@@ -151,7 +151,7 @@ func (e *waitError) Error() string { return "refused with wait " + e.wait.String
 func testPasswordChangeRevokesCredentials(t *testing.T, newDSN NewDSN) {
 	db := Open(t, newDSN)
 	ctx := context.Background()
-	now := time.Now().UTC()
+	now := db.Now().UTC()
 	newUser := func(email string) (*kakehashi.User, []byte, []byte) {
 		t.Helper()
 		u := &kakehashi.User{Email: email, Name: "U", PasswordHash: "h1"}
