@@ -310,7 +310,7 @@ func TestBenchLoadCommand(t *testing.T) {
 	}
 	// Bad flags are usage errors naming the flag.
 	for _, args := range [][]string{{"--clients", "0"}, {"--setups", "mysql"}, {"--pg", "mysql://x"}} {
-		r := runCLI(t, nil, "", append([]string{"bench", "load"}, args...)...)
+		r := runCLI(t, nil, "", append([]string{"load"}, args...)...)
 		if r.err == nil || cli.ExitCode(r.err) != 2 || !strings.Contains(r.err.Error(), strings.TrimPrefix(args[0], "--")) {
 			t.Errorf("%v: %v", args, r.err)
 		}

@@ -34,7 +34,7 @@ func flagNames(t *testing.T, cmd []string) []string {
 
 // TestEveryFlagFromEnvironment checks that every flag of every command is
 // read from KAKEHASHI_<FLAG> (dashes as underscores) through the one
-// mechanism, Env.parse: each command is run with a cancelled context and
+// mechanism, cli.Env.Parse: each command is run with a cancelled context and
 // the variables it looks up are recorded.
 func TestEveryFlagFromEnvironment(t *testing.T) {
 	t.Chdir(t.TempDir()) // a command that gets further writes nothing in the repository
