@@ -1,8 +1,17 @@
-# The two commands of the README:
+# The commands of the README:
+#   make build   build the server and the benchmarks into bin/
 #   make demo    install what the server reads at run time, run it with the demo data
 #   make test    install what the tests need, run them all
 
-.PHONY: demo runtime-deps test test-clock test-deps fuzz
+.PHONY: build demo runtime-deps test test-clock test-deps fuzz
+
+# build writes bin/kakehashi, the server: static (CGO_ENABLED=0, every
+# dependency is pure Go), stripped and without local paths, ready to copy
+# to a host; and bin/kakehashi-bench, the benchmarks, which finds the
+# server next to itself for its load benchmark.
+build:
+	CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o bin/kakehashi ./cmd/kakehashi
+	go build -trimpath -o bin/kakehashi-bench ./cmd/kakehashi-bench
 
 # demo installs Debian's edict (the Japanese–English dictionary that
 # cross-lingual matching reads at run time) when it is missing, then runs

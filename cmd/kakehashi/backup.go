@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
@@ -19,18 +20,18 @@ import (
 // snapshot). The copy is written under a temporary name and renamed only
 // when complete, so OUT never holds half a backup.
 func (e *Env) backupCmd(ctx context.Context, args []string) error {
-	fs := e.flags("backup")
+	fs := e.Flags("kakehashi backup")
 	dsn := fs.String("db", "kakehashi.db", "SQLite file or postgres:// URL")
 	pgDump := fs.String("pg-dump", "pg_dump", "the pg_dump program for PostgreSQL (its major version must be at least the server's)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: kakehashi backup [--db …] [--pg-dump PATH] OUT")
 		fs.PrintDefaults()
 	}
-	if err := e.parse(fs, args); err != nil {
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usageError{"usage: kakehashi backup [--db …] OUT (exactly one output file)"}
+		return cli.Usage("usage: kakehashi backup [--db …] OUT (exactly one output file)")
 	}
 	out := fs.Arg(0)
 	if _, err := os.Lstat(out); err == nil {
@@ -121,12 +122,12 @@ func (e *Env) backupPostgres(ctx context.Context, dsn, pgDump, out string) error
 	cmd.Stderr = e.Stderr
 	if err := cmd.Run(); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("backup %s: %s: %w", redact(dsn), pgDump, err)
+		return fmt.Errorf("backup %s: %s: %w", cli.Redact(dsn), pgDump, err)
 	}
 	if err := publish(tmp, out); err != nil {
 		return err
 	}
 	info, _ := os.Stat(out)
-	fmt.Fprintf(e.Stderr, "backed up postgres database %s to %s (%d bytes, pg_dump custom format; restore with pg_restore)\n", redact(dsn), out, info.Size())
+	fmt.Fprintf(e.Stderr, "backed up postgres database %s to %s (%d bytes, pg_dump custom format; restore with pg_restore)\n", cli.Redact(dsn), out, info.Size())
 	return nil
 }

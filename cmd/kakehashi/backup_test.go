@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/internal/testwait"
 )
 
@@ -24,7 +25,7 @@ func serveInProcess(t *testing.T, args ...string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
 	logs := &syncBuffer{}
-	e := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: logs, Getenv: func(string) string { return "" },
+	e := &Env{Env: cli.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: logs, Getenv: func(string) string { return "" }},
 		Ready: func(a string) { addrc <- a }}
 	done := make(chan error, 1)
 	go func() { done <- e.Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)) }()
@@ -110,7 +111,7 @@ func TestBackupSQLiteOnline(t *testing.T) {
 		t.Fatal("a refused backup changed the existing file")
 	}
 	for _, args := range [][]string{{"backup", "--db", db}, {"backup", "--db", db, "a", "b"}} {
-		if r := runCLI(t, nil, "", args...); exitCode(r.err) != 2 {
+		if r := runCLI(t, nil, "", args...); cli.ExitCode(r.err) != 2 {
 			t.Errorf("%v: %v, want a usage error", args, r.err)
 		}
 	}

@@ -11,12 +11,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kakehashi/kakehashi/internal/cli"
 )
 
 // commands lists every command (with its subcommand) that takes flags.
 var commands = [][]string{{"serve"}, {"migrate"}, {"user", "add"}, {"import"}, {"export"}, {"search"}, {"match"}, {"experts"},
-	{"introductions"}, {"screen", "load"}, {"screen", "check"}, {"backup"},
-	{"bench", "beir"}, {"bench", "scale"}, {"bench", "kpi"}, {"bench", "schedule"}, {"bench", "screening"}}
+	{"introductions"}, {"screen", "load"}, {"screen", "check"}, {"backup"}}
 
 var flagLine = regexp.MustCompile(`(?m)^  -([a-z0-9-]+)`)
 
@@ -33,7 +34,7 @@ func flagNames(t *testing.T, cmd []string) []string {
 
 // TestEveryFlagFromEnvironment checks that every flag of every command is
 // read from KAKEHASHI_<FLAG> (dashes as underscores) through the one
-// mechanism, Env.parse: each command is run with a cancelled context and
+// mechanism, cli.Env.Parse: each command is run with a cancelled context and
 // the variables it looks up are recorded.
 func TestEveryFlagFromEnvironment(t *testing.T) {
 	t.Chdir(t.TempDir()) // a command that gets further writes nothing in the repository
@@ -53,12 +54,12 @@ func TestEveryFlagFromEnvironment(t *testing.T) {
 			looked := map[string]bool{}
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
-			e := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string {
+			e := &Env{Env: cli.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string {
 				mu.Lock()
 				defer mu.Unlock()
 				looked[k] = true
 				return ""
-			}}
+			}}}
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
@@ -102,11 +103,11 @@ func TestEnvironmentPrecedence(t *testing.T) {
 	}
 	for key, value := range map[string]string{"KAKEHASHI_MAX_CONNS": "many", "KAKEHASHI_CONN_MAX_LIFETIME": "1 hour", "KAKEHASHI_DEMO": "maybe", "KAKEHASHI_TRUSTED_PROXIES": "proxy.example"} {
 		r := runCLI(t, map[string]string{key: value, "KAKEHASHI_DB": fromEnv}, "", "serve")
-		if r.err == nil || exitCode(r.err) != 2 || !strings.Contains(r.err.Error(), key) {
+		if r.err == nil || cli.ExitCode(r.err) != 2 || !strings.Contains(r.err.Error(), key) {
 			t.Errorf("serve with %s=%q: %v; want a usage error naming the variable", key, value, r.err)
 		}
 	}
-	if r := runCLI(t, nil, "", "serve", "--db", fromEnv, "--max-idle-conns", "-1"); r.err == nil || exitCode(r.err) != 2 {
+	if r := runCLI(t, nil, "", "serve", "--db", fromEnv, "--max-idle-conns", "-1"); r.err == nil || cli.ExitCode(r.err) != 2 {
 		t.Errorf("negative --max-idle-conns: %v; want a usage error", r.err)
 	}
 }

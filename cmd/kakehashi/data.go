@@ -19,27 +19,28 @@ import (
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/importer"
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
 func (e *Env) importCmd(ctx context.Context, args []string) error {
-	fs := e.flags("import")
+	fs := e.Flags("kakehashi import")
 	dsn := fs.String("db", "kakehashi.db", "SQLite file or postgres:// URL")
 	format := fs.String("format", "", "input format: jsonl, csv or openalex (OpenAlex works) (required)")
 	batch := fs.Int("batch", 500, "rows per transaction")
 	asJSON := fs.Bool("json", false, "print the report as one JSON document on stdout")
 	authors := fs.Bool("authors", true, "openalex: create or link researcher profiles for the works' authors")
-	if err := e.parse(fs, args); err != nil {
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
 	f := importer.Format(*format)
 	if f != importer.JSONL && f != importer.CSV && f != importer.OpenAlex {
-		return usageError{fmt.Sprintf("--format must be jsonl, csv or openalex, got %q", *format)}
+		return cli.Usagef("--format must be jsonl, csv or openalex, got %q", *format)
 	}
 	if fs.NArg() == 0 {
-		return usageError{"name at least one file to import"}
+		return cli.Usage("name at least one file to import")
 	}
-	db, err := e.openDB(ctx, *dsn, sqlstore.Options{})
+	db, err := e.OpenDB(ctx, *dsn, sqlstore.Options{})
 	if err != nil {
 		return err
 	}
@@ -236,26 +237,26 @@ func (p *progress) done() {
 }
 
 func (e *Env) exportCmd(ctx context.Context, args []string) error {
-	fs := e.flags("export")
+	fs := e.Flags("kakehashi export")
 	dsn := fs.String("db", "kakehashi.db", "SQLite file or postgres:// URL")
 	format := fs.String("format", "jsonl", "output format: jsonl or csv")
 	what := fs.String("what", "all", "records to export: all, organizations or listings (CSV needs one kind)")
 	out := fs.String("out", "", "output file (default: standard output)")
-	if err := e.parse(fs, args); err != nil {
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
 	f := importer.Format(*format)
 	if f != importer.JSONL && f != importer.CSV {
-		return usageError{fmt.Sprintf("--format must be jsonl or csv, got %q", *format)}
+		return cli.Usagef("--format must be jsonl or csv, got %q", *format)
 	}
 	w := importer.What(*what)
 	if w != importer.All && w != importer.Organizations && w != importer.Listings {
-		return usageError{fmt.Sprintf("--what must be all, organizations or listings, got %q", *what)}
+		return cli.Usagef("--what must be all, organizations or listings, got %q", *what)
 	}
 	if f == importer.CSV && w == importer.All {
-		return usageError{"CSV holds one kind of record per file: add --what organizations or --what listings"}
+		return cli.Usage("CSV holds one kind of record per file: add --what organizations or --what listings")
 	}
-	db, err := e.openDB(ctx, *dsn, sqlstore.Options{})
+	db, err := e.OpenDB(ctx, *dsn, sqlstore.Options{})
 	if err != nil {
 		return err
 	}
@@ -298,18 +299,18 @@ func dirOf(path string) string {
 }
 
 func (e *Env) userAdd(ctx context.Context, args []string) error {
-	fs := e.flags("user add")
+	fs := e.Flags("kakehashi user add")
 	dsn := fs.String("db", "kakehashi.db", "SQLite file or postgres:// URL")
 	email := fs.String("email", "", "e-mail address, the sign-in name (required)")
 	name := fs.String("name", "", "display name (required)")
 	org := fs.String("org", "", "organization id or external id")
 	orgRole := fs.String("org-role", "member", "role in the organization: member or org_admin")
 	role := fs.String("role", "", "platform role: admin or coordinator")
-	if err := e.parse(fs, args); err != nil {
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
 	if *email == "" || *name == "" {
-		return usageError{"--email and --name are required"}
+		return cli.Usage("--email and --name are required")
 	}
 	pw, err := e.readPassword()
 	if err != nil {
@@ -318,7 +319,7 @@ func (e *Env) userAdd(ctx context.Context, args []string) error {
 	if p := auth.CheckPassword(pw, *email, *name); p != "" {
 		return fmt.Errorf("password %s", p.Message())
 	}
-	db, err := e.openDB(ctx, *dsn, sqlstore.Options{})
+	db, err := e.OpenDB(ctx, *dsn, sqlstore.Options{})
 	if err != nil {
 		return err
 	}

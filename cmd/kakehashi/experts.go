@@ -7,13 +7,14 @@ import (
 	"text/tabwriter"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/lexicon"
 	"github.com/kakehashi/kakehashi/search"
 )
 
 // expertsCmd prints the people who could work on a need, explained.
 func (e *Env) expertsCmd(ctx context.Context, args []string) error {
-	fs := e.flags("experts")
+	fs := e.Flags("kakehashi experts")
 	dsn := fs.String("db", "kakehashi.db", "SQLite file or postgres:// URL")
 	listing := fs.Int64("listing", 0, "id of the need (required)")
 	country := fs.String("country", "", "researcher's organization country (ISO 3166-1 alpha-2)")
@@ -24,17 +25,17 @@ func (e *Env) expertsCmd(ctx context.Context, args []string) error {
 	all := fs.Bool("all", false, "use every seed as evidence, as platform staff (default: what the public sees)")
 	asJSON := fs.Bool("json", false, "print the result as one JSON document")
 	lexPath := fs.String("lexicon", lexicon.DefaultPath, "EDICT Japanese–English dictionary, or none")
-	if err := e.parse(fs, args); err != nil {
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
-		return usageError{"usage: kakehashi experts --listing ID [flags] (no positional arguments)"}
+		return cli.Usage("usage: kakehashi experts --listing ID [flags] (no positional arguments)")
 	}
 	if *listing <= 0 {
-		return usageError{"--listing must be the positive id of a need"}
+		return cli.Usage("--listing must be the positive id of a need")
 	}
 	if *limit < 1 || *limit > 100 {
-		return usageError{fmt.Sprintf("--limit must be between 1 and 100, got %d", *limit)}
+		return cli.Usagef("--limit must be between 1 and 100, got %d", *limit)
 	}
 	f := search.ExpertFilter{Country: strings.ToUpper(*country), OrgKind: kakehashi.OrgKind(*orgKind), CareerStage: kakehashi.CareerStage(*career), OpenTo: *openTo}
 	if err := f.Validate(); err != nil {
@@ -42,7 +43,7 @@ func (e *Env) expertsCmd(ctx context.Context, args []string) error {
 		for _, fe := range kakehashi.FieldErrors(err) {
 			flags = append(flags, "--"+strings.ReplaceAll(fe.Field, "_", "-")+": "+fe.Message)
 		}
-		return usageError{strings.Join(flags, "; ")}
+		return cli.Usage(strings.Join(flags, "; "))
 	}
 	db, engine, err := e.openEngine(ctx, *dsn, *lexPath)
 	if err != nil {
@@ -54,7 +55,7 @@ func (e *Env) expertsCmd(ctx context.Context, args []string) error {
 		return fmt.Errorf("%s", describe(err))
 	}
 	if *asJSON {
-		return writeJSON(e.Stdout, res)
+		return cli.WriteJSON(e.Stdout, res)
 	}
 	fmt.Fprintf(e.Stdout, "Who could work on need %d: %s\n\n", res.Listing.ID, res.Listing.Title)
 	if len(res.Experts) == 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/demo"
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
@@ -60,7 +61,7 @@ func TestExpertsCommand(t *testing.T) {
 		{"experts", "--db", path, "--listing", id, "--open-to", "everything"},
 		{"experts", "--db", path, "--listing", id, "extra"},
 	} {
-		if r := runCLI(t, nil, "", args...); r.err == nil || exitCode(r.err) != 2 {
+		if r := runCLI(t, nil, "", args...); r.err == nil || cli.ExitCode(r.err) != 2 {
 			t.Errorf("%v: %v, want a usage error", args, r.err)
 		}
 	}

@@ -25,65 +25,37 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	env := &Env{Env: cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}}
 	if err := env.Run(ctx, os.Args[1:]); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "kakehashi:", err)
 		}
-		os.Exit(exitCode(err))
+		os.Exit(cli.ExitCode(err))
 	}
 }
 
-// Env is the outside world of one command run; tests give it buffers.
+// Env is the outside world of one command run; tests give it buffers. The
+// shared part (streams, environment, the one clock Now) is cli.Env.
 type Env struct {
-	Stdin          io.Reader
-	Stdout, Stderr io.Writer
-	Getenv         func(string) string
+	cli.Env
 	// Ready, if set, is called by serve with its address once it listens.
 	Ready func(addr string)
 	// beforeIndex, if set, is called by serve before it builds the search
 	// index (tests hold the build back with it to observe /readyz).
 	beforeIndex func(context.Context)
-	// Now is the one clock of every command (nil: the wall clock): serve
-	// hands it to the store, the search engine, the API, the pages and the
-	// background jobs alike, so that they never disagree about "now".
-	Now func() time.Time
-}
-
-// now reads the Env's clock.
-func (e *Env) now() time.Time {
-	if e.Now == nil {
-		return time.Now()
-	}
-	return e.Now()
-}
-
-// usageError is a mistake in the command line (exit status 2).
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func exitCode(err error) int {
-	var ue usageError
-	if errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
-		return 2
-	}
-	return 1
 }
 
 const usage = `kakehashi — open-innovation partner matching
@@ -107,7 +79,7 @@ Run 'kakehashi COMMAND -h' for a command's flags.`
 func (e *Env) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprintln(e.Stderr, usage)
-		return usageError{"no command given"}
+		return cli.Usage("no command given")
 	}
 	switch args[0] {
 	case "serve":
@@ -116,7 +88,7 @@ func (e *Env) Run(ctx context.Context, args []string) error {
 		return e.migrate(ctx, args[1:])
 	case "user":
 		if len(args) < 2 || args[1] != "add" {
-			return usageError{"usage: kakehashi user add --email E --name N [flags]"}
+			return cli.Usage("usage: kakehashi user add --email E --name N [flags]")
 		}
 		return e.userAdd(ctx, args[2:])
 	case "import":
@@ -130,7 +102,9 @@ func (e *Env) Run(ctx context.Context, args []string) error {
 	case "experts":
 		return e.expertsCmd(ctx, args[1:])
 	case "bench":
-		return e.benchCmd(ctx, args[1:])
+		// The benchmarks left the server binary (it links neither Bleve nor
+		// the test PostgreSQL); say where they went rather than "unknown".
+		return benchMoved(args[1:])
 	case "introductions":
 		return e.introductionsCmd(ctx, args[1:])
 	case "screen":
@@ -142,63 +116,16 @@ func (e *Env) Run(ctx context.Context, args []string) error {
 		return nil
 	}
 	fmt.Fprintln(e.Stderr, usage)
-	return usageError{fmt.Sprintf("unknown command %q", args[0])}
-}
-
-// flags returns a flag set for a subcommand whose defaults come from the
-// KAKEHASHI_* environment.
-func (e *Env) flags(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet("kakehashi "+name, flag.ContinueOnError)
-	fs.SetOutput(e.Stderr)
-	return fs
-}
-
-// parse parses args, taking unset flags from KAKEHASHI_<NAME> variables.
-func (e *Env) parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] || err != nil {
-			return
-		}
-		key := "KAKEHASHI_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v := e.Getenv(key); v != "" {
-			if ferr := f.Value.Set(v); ferr != nil {
-				err = usageError{fmt.Sprintf("%s=%q: %v", key, v, ferr)}
-			}
-		}
-	})
-	return err
-}
-
-// openDB opens and migrates the store named by dsn.
-func (e *Env) openDB(ctx context.Context, dsn string, opt sqlstore.Options) (*sqlstore.DB, error) {
-	db, err := sqlstore.Open(ctx, dsn, opt)
-	if err != nil {
-		return nil, err
-	}
-	db.Now = e.now
-	if err := db.Migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("migrate %s: %w", redact(dsn), err)
-	}
-	return db, nil
+	return cli.Usagef("unknown command %q", args[0])
 }
 
 func (e *Env) migrate(ctx context.Context, args []string) error {
-	fs := e.flags("migrate")
+	fs := e.Flags("kakehashi migrate")
 	dsn := fs.String("db", "kakehashi.db", "SQLite file or postgres:// URL")
-	if err := e.parse(fs, args); err != nil {
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
-	db, err := e.openDB(ctx, *dsn, sqlstore.Options{})
+	db, err := e.OpenDB(ctx, *dsn, sqlstore.Options{})
 	if err != nil {
 		return err
 	}
@@ -207,25 +134,18 @@ func (e *Env) migrate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.Stderr, "%s database %s is at schema version %d\n", db.Dialect(), redact(*dsn), v)
+	fmt.Fprintf(e.Stderr, "%s database %s is at schema version %d\n", db.Dialect(), cli.Redact(*dsn), v)
 	return nil
 }
 
-// redact hides a password in a database URL before it is printed.
-func redact(dsn string) string {
-	if i := strings.Index(dsn, "://"); i >= 0 {
-		if at := strings.Index(dsn[i+3:], "@"); at >= 0 {
-			cred := dsn[i+3 : i+3+at]
-			if c := strings.Index(cred, ":"); c >= 0 {
-				return dsn[:i+3] + cred[:c] + ":***" + dsn[i+3+at:]
-			}
-		}
+// benchMoved is the answer to the old "kakehashi bench …": a usage error
+// naming the command that runs the benchmarks now.
+func benchMoved(args []string) error {
+	run := "kakehashi-bench beir|scale|screening|schedule|kpi|load [flags]"
+	if len(args) > 0 {
+		run = "kakehashi-bench " + strings.Join(args, " ")
 	}
-	return dsn
-}
-
-func (e *Env) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return cli.Usagef("the benchmarks are a separate command: run %s (from a source tree: go run ./cmd/kakehashi-bench …)", run)
 }
 
 // describe formats an error for the terminal, listing field errors one per line.

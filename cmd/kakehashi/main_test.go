@@ -18,6 +18,7 @@ import (
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/internal/pgtest"
 	"github.com/kakehashi/kakehashi/internal/testclock"
 	"github.com/kakehashi/kakehashi/internal/testwait"
@@ -40,7 +41,7 @@ type result struct {
 func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
-	e := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }, Now: testclock.Now}
+	e := &Env{Env: cli.Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }, Now: testclock.Now}}
 	err := e.Run(context.Background(), args)
 	return result{out.String(), errb.String(), err}
 }
@@ -58,9 +59,27 @@ func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{{}, {"frobnicate"}, {"import", "--format", "xml", "f"}, {"import", "--format", "jsonl"},
 		{"export", "--format", "csv"}, {"user"}, {"user", "add", "--email", "a@b.example"}, {"serve", "--nope"}} {
 		r := runCLI(t, nil, "", args...)
-		if r.err == nil || exitCode(r.err) != 2 {
-			t.Errorf("%v: err %v (exit %d), want a usage error", args, r.err, exitCode(r.err))
+		if r.err == nil || cli.ExitCode(r.err) != 2 {
+			t.Errorf("%v: err %v (exit %d), want a usage error", args, r.err, cli.ExitCode(r.err))
 		}
+	}
+}
+
+// TestBenchMoved checks that the old "kakehashi bench …" is a usage error
+// that names the command the benchmarks moved to, not "unknown command",
+// and that the usage text no longer offers it.
+func TestBenchMoved(t *testing.T) {
+	for _, args := range [][]string{{"bench"}, {"bench", "beir", "--corpus", "c.jsonl"}} {
+		r := runCLI(t, nil, "", args...)
+		if r.err == nil || cli.ExitCode(r.err) != 2 || !strings.Contains(r.err.Error(), "kakehashi-bench") {
+			t.Errorf("%v: %v (exit %d), want a usage error pointing to kakehashi-bench", args, r.err, cli.ExitCode(r.err))
+		}
+	}
+	if r := runCLI(t, nil, "", "bench", "beir", "--corpus", "c.jsonl"); r.err == nil || !strings.Contains(r.err.Error(), "kakehashi-bench beir --corpus c.jsonl") {
+		t.Errorf("bench beir: %v, want the same command line under kakehashi-bench", r.err)
+	}
+	if strings.Contains(usage, "bench") {
+		t.Errorf("the usage text still offers bench:\n%s", usage)
 	}
 }
 
@@ -150,7 +169,7 @@ func TestServeDemo(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
 	var logs bytes.Buffer
-	e := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &logs, Getenv: func(string) string { return "" },
+	e := &Env{Env: cli.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &logs, Getenv: func(string) string { return "" }},
 		Ready: func(a string) { addrc <- a }}
 	done := make(chan error, 1)
 	go func() { done <- e.Run(ctx, []string{"serve", "--db", db, "--demo", "--addr", "127.0.0.1:0"}) }()
@@ -360,11 +379,11 @@ func TestSearchAndMatchCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || len(res.Hits) != 1 || res.Hits[0].Listing.ExternalID != "n1" {
 		t.Fatalf("search --json: %v %s", err, r.stdout)
 	}
-	if r := runCLI(t, nil, "", "search", "--db", db, "--country", "UK", "x"); r.err == nil || exitCode(r.err) != 2 {
+	if r := runCLI(t, nil, "", "search", "--db", db, "--country", "UK", "x"); r.err == nil || cli.ExitCode(r.err) != 2 {
 		t.Fatalf("bad filter: %v", r.err)
 	}
 	for _, limit := range []string{"-1", "1000000", "9223372036854775807"} {
-		if r := runCLI(t, nil, "", "search", "--db", db, "--limit", limit, "x"); r.err == nil || exitCode(r.err) != 2 || !strings.Contains(r.err.Error(), "limit") {
+		if r := runCLI(t, nil, "", "search", "--db", db, "--limit", limit, "x"); r.err == nil || cli.ExitCode(r.err) != 2 || !strings.Contains(r.err.Error(), "limit") {
 			t.Errorf("search --limit %s: %v; want a usage error naming limit", limit, r.err)
 		}
 	}
@@ -375,41 +394,6 @@ func TestSearchAndMatchCommands(t *testing.T) {
 	}
 	if r := runCLI(t, nil, "", "match", "--db", db, "99"); r.err == nil || !strings.Contains(r.err.Error(), "not found") {
 		t.Fatalf("match of a missing listing: %v", r.err)
-	}
-}
-
-func TestBenchCommands(t *testing.T) {
-	corpus := writeFile(t, "corpus.jsonl", `{"_id":"d1","title":"Sodium batteries","text":"Hard carbon anodes for sodium-ion batteries."}
-{"_id":"d2","title":"Chest radiographs","text":"Deep learning flags urgent chest X-rays."}
-`)
-	queries := writeFile(t, "queries.jsonl", `{"_id":"1","text":"sodium anode"}`+"\n")
-	qrels := writeFile(t, "qrels.tsv", "query-id\tcorpus-id\tscore\n1\td1\t1\n")
-	runFile := filepath.Join(t.TempDir(), "run.trec")
-	r := runCLI(t, nil, "", "bench", "beir", "--corpus", corpus, "--queries", queries, "--qrels", qrels, "--run", runFile, "--json")
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	var rep BEIRReport
-	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || len(rep.Systems) != 3 || rep.Machine.Cores == 0 {
-		t.Fatalf("bench beir --json: %v\n%s", err, r.stdout)
-	}
-	for _, s := range rep.Systems {
-		if s.Metrics.NDCG10 != 1 || s.EngineLatencyRatio <= 0 {
-			t.Errorf("%s: %+v", s.System, s)
-		}
-	}
-	if b, err := os.ReadFile(runFile); err != nil || !strings.HasPrefix(string(b), "1 Q0 d1 1 ") {
-		t.Fatalf("run file: %v %q", err, b)
-	}
-	r = runCLI(t, nil, "", "bench", "scale", "--listings", "3000", "--queries", "20")
-	if r.err != nil || !strings.Contains(r.stdout, "3000") || !strings.Contains(r.stdout, "match p99 ms") {
-		t.Fatalf("bench scale: %v\n%s", r.err, r.stdout)
-	}
-	for _, args := range [][]string{{"bench"}, {"bench", "nope"}, {"bench", "beir"}, {"bench", "beir", "--corpus", corpus, "--queries", queries, "--qrels", qrels, "--peers", "lucene"},
-		{"bench", "beir", "--corpus", corpus, "--queries", queries, "--qrels", qrels, "--params", "k1=x"}, {"bench", "scale", "--listings", "0"}} {
-		if r := runCLI(t, nil, "", args...); exitCode(r.err) != 2 {
-			t.Errorf("%v: %v, want a usage error", args, r.err)
-		}
 	}
 }
 
@@ -491,7 +475,7 @@ func TestMetricsListener(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
 	var logs bytes.Buffer
-	e := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &logs, Getenv: func(string) string { return "" },
+	e := &Env{Env: cli.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &logs, Getenv: func(string) string { return "" }},
 		Ready: func(a string) { addrc <- a }}
 	done := make(chan error, 1)
 	go func() {

@@ -7,31 +7,32 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
 // introductionsCmd lists introductions for coordinators working from a
 // terminal: all of them, the open ones, or the stalled work queue.
 func (e *Env) introductionsCmd(ctx context.Context, args []string) error {
-	fs := e.flags("introductions")
+	fs := e.Flags("kakehashi introductions")
 	dsn := fs.String("db", "kakehashi.db", "SQLite file or postgres:// URL")
 	open := fs.Bool("open", false, "only introductions still in the pipeline")
 	stalled := fs.Bool("stalled", false, "only open introductions without a stage change for --stall-days")
 	stallDays := fs.Int("stall-days", 14, "days without a stage change that make an introduction stalled")
 	remind := fs.Bool("remind", false, "remind the owners and coordinators of stalled introductions (once per stage), as serve does hourly")
 	asJSON := fs.Bool("json", false, "print one JSON document")
-	if err := e.parse(fs, args); err != nil {
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
 	if *stallDays < 1 {
-		return usageError{"--stall-days must be at least 1"}
+		return cli.Usage("--stall-days must be at least 1")
 	}
-	db, err := e.openDB(ctx, *dsn, sqlstore.Options{})
+	db, err := e.OpenDB(ctx, *dsn, sqlstore.Options{})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	before := e.now().Add(-time.Duration(*stallDays) * 24 * time.Hour)
+	before := e.Clock().Add(-time.Duration(*stallDays) * 24 * time.Hour)
 	if *remind {
 		n, err := db.RemindStalled(ctx, before)
 		if err != nil {
@@ -60,7 +61,7 @@ func (e *Env) introductionsCmd(ctx context.Context, args []string) error {
 		in.Stalled = in.Open() && in.StageChangedAt.Before(before)
 	}
 	if *asJSON {
-		return writeJSON(e.Stdout, all)
+		return cli.WriteJSON(e.Stdout, all)
 	}
 	if len(all) == 0 {
 		fmt.Fprintln(e.Stderr, "no introductions")
@@ -77,7 +78,7 @@ func (e *Env) introductionsCmd(ctx context.Context, args []string) error {
 			coord = fmt.Sprint(in.CoordinatorID)
 		}
 		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%d\t%s\t%s\n", in.ID, in.ListingID, in.Stage, in.Outcome,
-			in.StageChangedAt.Format(time.DateOnly), int(e.now().Sub(in.StageChangedAt).Hours()/24), stalledMark, coord)
+			in.StageChangedAt.Format(time.DateOnly), int(e.Clock().Sub(in.StageChangedAt).Hours()/24), stalledMark, coord)
 	}
 	return tw.Flush()
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/internal/pgtest"
 	"github.com/kakehashi/kakehashi/internal/testwait"
 	"github.com/kakehashi/kakehashi/sqlstore"
@@ -374,7 +375,7 @@ func TestReadyzWaitsForIndex(t *testing.T) {
 	release := make(chan struct{})
 	addrc := make(chan string, 1)
 	var logs syncBuffer
-	e := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &logs, Getenv: func(string) string { return "" },
+	e := &Env{Env: cli.Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &logs, Getenv: func(string) string { return "" }},
 		Ready: func(a string) { addrc <- a },
 		beforeIndex: func(ctx context.Context) {
 			select {

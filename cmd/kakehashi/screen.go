@@ -12,13 +12,14 @@ import (
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/compliance"
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/screening"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
 func (e *Env) screenCmd(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usageError{"usage: kakehashi screen load|check [flags]"}
+		return cli.Usage("usage: kakehashi screen load|check [flags]")
 	}
 	switch args[0] {
 	case "load":
@@ -26,7 +27,7 @@ func (e *Env) screenCmd(ctx context.Context, args []string) error {
 	case "check":
 		return e.screenCheck(ctx, args[1:])
 	}
-	return usageError{fmt.Sprintf("unknown screen command %q (want load or check)", args[0])}
+	return cli.Usagef("unknown screen command %q (want load or check)", args[0])
 }
 
 // readEntries parses a list file (gzipped if its name ends in .gz).
@@ -51,20 +52,20 @@ func readEntries(name, format string) ([]screening.Entry, error) {
 	case "csv":
 		return screening.ParseCSV(r)
 	}
-	return nil, usageError{fmt.Sprintf("--format must be csl or csv, got %q", format)}
+	return nil, cli.Usagef("--format must be csl or csv, got %q", format)
 }
 
 func (e *Env) screenLoad(ctx context.Context, args []string) error {
-	fs := e.flags("screen load")
+	fs := e.Flags("kakehashi screen load")
 	dsn := fs.String("db", "kakehashi.db", "SQLite file or postgres:// URL")
 	format := fs.String("format", "", "csl (the US Consolidated Screening List CSV) or csv (id,name,aliases,country,source,programs)")
 	name := fs.String("name", "", "the list's name; a load replaces the previous version of the same name (default: us-csl or the file name)")
 	asJSON := fs.Bool("json", false, "print the report as one JSON document")
-	if err := e.parse(fs, args); err != nil {
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || (*format != "csl" && *format != "csv") {
-		return usageError{"usage: kakehashi screen load --format csl|csv [--name NAME] FILE"}
+		return cli.Usage("usage: kakehashi screen load --format csl|csv [--name NAME] FILE")
 	}
 	file := fs.Arg(0)
 	if *name == "" {
@@ -78,7 +79,7 @@ func (e *Env) screenLoad(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", file, err)
 	}
-	db, err := e.openDB(ctx, *dsn, sqlstore.Options{})
+	db, err := e.OpenDB(ctx, *dsn, sqlstore.Options{})
 	if err != nil {
 		return err
 	}
@@ -89,7 +90,7 @@ func (e *Env) screenLoad(ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(e.Stdout, rep)
+		return cli.WriteJSON(e.Stdout, rep)
 	}
 	fmt.Fprintf(e.Stdout, "Loaded %s version %d: %d entries from %s in %s.\n", *name, rep.Version.ID, rep.Version.Entries, filepath.Base(file), time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(e.Stdout, "Re-screened %d organizations: %d with potential matches.\n", rep.Screened, rep.Matches)
@@ -103,22 +104,22 @@ func (e *Env) screenLoad(ctx context.Context, args []string) error {
 }
 
 func (e *Env) screenCheck(ctx context.Context, args []string) error {
-	fs := e.flags("screen check")
+	fs := e.Flags("kakehashi screen check")
 	dsn := fs.String("db", "kakehashi.db", "SQLite file or postgres:// URL")
 	country := fs.String("country", "", "the party's country (ISO 3166-1 alpha-2): raises or lowers scores, does not filter")
 	threshold := fs.Float64("threshold", 0, "lowest score to report (0: the matcher's default)")
 	asJSON := fs.Bool("json", false, "print the hits as one JSON document")
-	if err := e.parse(fs, args); err != nil {
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
 	name := strings.TrimSpace(strings.Join(fs.Args(), " "))
 	if name == "" {
-		return usageError{"usage: kakehashi screen check [--country CC] NAME"}
+		return cli.Usage("usage: kakehashi screen check [--country CC] NAME")
 	}
 	if *country != "" && !kakehashi.ValidCountry(*country) {
-		return usageError{fmt.Sprintf("--country %q is not an ISO 3166-1 alpha-2 code", *country)}
+		return cli.Usagef("--country %q is not an ISO 3166-1 alpha-2 code", *country)
 	}
-	db, err := e.openDB(ctx, *dsn, sqlstore.Options{})
+	db, err := e.OpenDB(ctx, *dsn, sqlstore.Options{})
 	if err != nil {
 		return err
 	}
@@ -135,7 +136,7 @@ func (e *Env) screenCheck(ctx context.Context, args []string) error {
 		if hits == nil {
 			hits = []screening.Hit{}
 		}
-		return writeJSON(e.Stdout, hits)
+		return cli.WriteJSON(e.Stdout, hits)
 	}
 	if len(hits) == 0 {
 		fmt.Fprintf(e.Stdout, "No potential match for %q.\n", name)

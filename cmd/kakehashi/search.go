@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/lexicon"
 	"github.com/kakehashi/kakehashi/search"
 	"github.com/kakehashi/kakehashi/sqlstore"
@@ -50,7 +49,7 @@ func loadLexicon(log *slog.Logger, path string) *lexicon.Lexicon {
 
 // openEngine opens the store and builds a search index over it.
 func (e *Env) openEngine(ctx context.Context, dsn, lexPath string) (*sqlstore.DB, *search.Engine, error) {
-	db, err := e.openDB(ctx, dsn, sqlstore.Options{})
+	db, err := e.OpenDB(ctx, dsn, sqlstore.Options{})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -59,7 +58,7 @@ func (e *Env) openEngine(ctx context.Context, dsn, lexPath string) (*sqlstore.DB
 		db.Close()
 		return nil, nil, err
 	}
-	engine := search.New(an, db, search.Options{Lexicon: loadLexicon(e.logger(), lexPath)})
+	engine := search.New(an, db, search.Options{Lexicon: loadLexicon(e.Logger(), lexPath)})
 	if err := engine.Build(ctx); err != nil {
 		db.Close()
 		return nil, nil, err
@@ -77,7 +76,7 @@ func cliViewer(all bool) *kakehashi.User {
 }
 
 func (e *Env) searchCmd(ctx context.Context, args []string) error {
-	fs := e.flags("search")
+	fs := e.Flags("kakehashi search")
 	dsn := fs.String("db", "kakehashi.db", "SQLite file or postgres:// URL")
 	side := fs.String("side", "", "seed or need")
 	kind := fs.String("kind", "", "listing kind")
@@ -89,14 +88,14 @@ func (e *Env) searchCmd(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "print the result as one JSON document")
 	mono := fs.Bool("monolingual", false, "search only in the query's language (no Japanese ⇄ English translation)")
 	lexPath := fs.String("lexicon", lexicon.DefaultPath, "EDICT Japanese–English dictionary, or none")
-	if err := e.parse(fs, args); err != nil {
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
 	q := search.Query{Text: strings.Join(fs.Args(), " "), Viewer: cliViewer(*all), Limit: *limit,
 		Filter: search.Filter{Side: kakehashi.Side(*side), Kind: kakehashi.ListingKind(*kind), Country: *country, Language: *lang, Open: *open,
 			Monolingual: *mono}}
 	if err := q.Validate(); err != nil {
-		return usageError{describe(err)}
+		return cli.Usage(describe(err))
 	}
 	db, engine, err := e.openEngine(ctx, *dsn, *lexPath)
 	if err != nil {
@@ -108,7 +107,7 @@ func (e *Env) searchCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(e.Stdout, res)
+		return cli.WriteJSON(e.Stdout, res)
 	}
 	if len(res.Hits) == 0 {
 		fmt.Fprintln(e.Stderr, "no listings found")
@@ -124,22 +123,22 @@ func (e *Env) searchCmd(ctx context.Context, args []string) error {
 }
 
 func (e *Env) matchCmd(ctx context.Context, args []string) error {
-	fs := e.flags("match")
+	fs := e.Flags("kakehashi match")
 	dsn := fs.String("db", "kakehashi.db", "SQLite file or postgres:// URL")
 	limit := fs.Int("limit", 10, "number of matches")
 	all := fs.Bool("all", false, "match against everything, as platform staff (default: what the public sees)")
 	asJSON := fs.Bool("json", false, "print the result as one JSON document")
 	mono := fs.Bool("monolingual", false, "match only in the listing's language (no Japanese ⇄ English translation)")
 	lexPath := fs.String("lexicon", lexicon.DefaultPath, "EDICT Japanese–English dictionary, or none")
-	if err := e.parse(fs, args); err != nil {
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usageError{"usage: kakehashi match [flags] LISTING_ID"}
+		return cli.Usage("usage: kakehashi match [flags] LISTING_ID")
 	}
 	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
 	if err != nil || id <= 0 {
-		return usageError{fmt.Sprintf("listing id must be a positive number, got %q", fs.Arg(0))}
+		return cli.Usagef("listing id must be a positive number, got %q", fs.Arg(0))
 	}
 	db, engine, err := e.openEngine(ctx, *dsn, *lexPath)
 	if err != nil {
@@ -151,7 +150,7 @@ func (e *Env) matchCmd(ctx context.Context, args []string) error {
 		return fmt.Errorf("%s", describe(err))
 	}
 	if *asJSON {
-		return writeJSON(e.Stdout, res)
+		return cli.WriteJSON(e.Stdout, res)
 	}
 	other := "seeds"
 	if res.Listing.Side == kakehashi.SideSeed {
@@ -214,10 +213,4 @@ func clip(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

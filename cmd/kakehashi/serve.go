@@ -13,6 +13,7 @@ import (
 	"github.com/kakehashi/kakehashi/compliance"
 	"github.com/kakehashi/kakehashi/demo"
 	"github.com/kakehashi/kakehashi/httpapi"
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/lexicon"
 	"github.com/kakehashi/kakehashi/metrics"
 	"github.com/kakehashi/kakehashi/notify"
@@ -23,7 +24,7 @@ import (
 )
 
 func (e *Env) serve(ctx context.Context, args []string) error {
-	fs := e.flags("serve")
+	fs := e.Flags("kakehashi serve")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	metricsAddr := fs.String("metrics-addr", "", "address of a separate listener serving the Prometheus metrics at /metrics, e.g. 127.0.0.1:9090 (empty: no metrics listener)")
 	dsn := fs.String("db", "kakehashi.db", "SQLite file or postgres:// URL")
@@ -51,22 +52,22 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	alertEvery := fs.Duration("alert-interval", 10*time.Minute, "how often saved alerts are checked for new matching seeds")
 	lexPath := fs.String("lexicon", lexicon.DefaultPath, "EDICT Japanese–English dictionary for cross-lingual matching, or none")
 	kpiEvery := fs.Duration("kpi-refresh", time.Minute, "how often the KPI dashboard's monthly rollups are brought up to date")
-	if err := e.parse(fs, args); err != nil {
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
-	log := e.logger()
-	now := e.now // the one clock of every layer and job below
+	log := e.Logger()
+	now := e.Clock // the one clock of every layer and job below
 	if *maxConns < 0 || *idleConns < 0 || *connLifetime < 0 || *connIdle < 0 || *follow < 0 {
-		return usageError{"--max-conns, --max-idle-conns, --conn-max-lifetime, --conn-max-idle-time and --follow-interval must not be negative"}
+		return cli.Usage("--max-conns, --max-idle-conns, --conn-max-lifetime, --conn-max-idle-time and --follow-interval must not be negative")
 	}
 	if *staleAfter <= 0 {
-		return usageError{"--index-stale-after must be positive"}
+		return cli.Usage("--index-stale-after must be positive")
 	}
 	opt := sqlstore.Options{MaxOpenConns: *maxConns, MaxIdleConns: *idleConns}
 	if isPostgres(*dsn) { // SQLite's connections are to a local file: keep them
 		opt.ConnMaxLifetime, opt.ConnMaxIdleTime = *connLifetime, *connIdle
 	}
-	db, err := e.openDB(ctx, *dsn, opt)
+	db, err := e.OpenDB(ctx, *dsn, opt)
 	if err != nil {
 		return err
 	}
@@ -141,16 +142,16 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 				`what="postings"`: float64(st.Postings), `what="seq"`: float64(st.Seq)}, nil
 		}})
 	if *stallDays < 1 {
-		return usageError{"--stall-days must be at least 1"}
+		return cli.Usage("--stall-days must be at least 1")
 	}
 	stallAfter := time.Duration(*stallDays) * 24 * time.Hour
 	go remindStalled(ctx, db, log, now, stallAfter, time.Hour)
 	if *deliverEvery <= 0 || *alertEvery <= 0 {
-		return usageError{"--deliver-interval and --alert-interval must be positive"}
+		return cli.Usage("--deliver-interval and --alert-interval must be positive")
 	}
 	go checkAlerts(ctx, db, engine, log, now, *alertEvery)
 	if *kpiEvery <= 0 {
-		return usageError{"--kpi-refresh must be positive"}
+		return cli.Usage("--kpi-refresh must be positive")
 	}
 	go refreshKPIs(ctx, db, log, *kpiEvery)
 	screen := compliance.New(db, compliance.Config{Threshold: *screenThreshold, ScreenAllCrossBorder: *screenAll, Logger: log})
@@ -184,7 +185,7 @@ func (e *Env) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	log.Info("serving", "addr", "http://"+ln.Addr().String(), "db", redact(*dsn), "dialect", db.Dialect())
+	log.Info("serving", "addr", "http://"+ln.Addr().String(), "db", cli.Redact(*dsn), "dialect", db.Dialect())
 	if *metricsAddr != "" {
 		mln, err := net.Listen("tcp", *metricsAddr)
 		if err != nil {

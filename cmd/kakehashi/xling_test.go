@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -61,50 +60,5 @@ func TestLoadLexiconLogsOnce(t *testing.T) {
 	}
 	if l := loadLexicon(log, "none"); l != nil {
 		t.Error("--lexicon none loaded a dictionary")
-	}
-}
-
-func TestBenchBEIRCrossLingual(t *testing.T) {
-	corpus := writeFile(t, "corpus.jsonl", `{"_id":"d1","title":"Sodium batteries","text":"Hard carbon anodes for sodium-ion batteries."}
-{"_id":"d2","title":"Cell biology","text":"Stem cells divide in the niche."}
-{"_id":"d3","title":"Wearable sensors","text":"Strain sensors on skin."}
-`)
-	queries := writeFile(t, "queries.jsonl", `{"_id":"1","text":"sodium batteries"}
-{"_id":"2","text":"wearable sensors"}
-{"_id":"3","text":"chest x-ray"}
-`)
-	qrels := writeFile(t, "qrels.tsv", "query-id\tcorpus-id\tscore\n1\td1\t1\n2\td3\t1\n3\td2\t1\n")
-	jaQueries := writeFile(t, "ja.jsonl", `{"_id":"1","text":"ナトリウム電池"}
-{"_id":"2","text":"センサー"}
-`)
-	jaQrels := writeFile(t, "ja.tsv", "query-id\tcorpus-id\tscore\n1\td1\t1\n2\td3\t1\n")
-	args := []string{"bench", "beir", "--corpus", corpus, "--queries", queries, "--qrels", qrels, "--peers", "none", "--lexicon", miniEDICT,
-		"--ja-queries", jaQueries, "--ja-qrels", jaQrels}
-	r := runCLI(t, nil, "", append(args, "--json")...)
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	var rep BEIRReport
-	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || rep.CrossLingual == nil || rep.Lexicon == nil {
-		t.Fatalf("bench beir --json: %v\n%s", err, r.stdout)
-	}
-	x := rep.CrossLingual
-	if x.Claims != 2 || x.English.Queries != 2 || x.English.NDCG10 != 1 || x.Japanese.NDCG10 != 0 || x.Translated.NDCG10 != 1 || x.Ratio != 1 {
-		t.Errorf("cross-lingual report %+v", x)
-	}
-	r = runCLI(t, nil, "", args...)
-	if r.err != nil || !strings.Contains(r.stdout, "Japanese, translated") || !strings.Contains(r.stdout, "translated/English nDCG@10: 1.000") {
-		t.Fatalf("bench beir table: %v\n%s", r.err, r.stdout)
-	}
-	for _, bad := range [][]string{
-		{"bench", "beir", "--corpus", corpus, "--queries", queries, "--qrels", qrels, "--ja-queries", jaQueries},
-		{"bench", "beir", "--corpus", corpus, "--queries", queries, "--qrels", qrels, "--ja-queries", jaQueries, "--ja-qrels", jaQrels, "--lexicon", "none"},
-	} {
-		if r := runCLI(t, nil, "", bad...); exitCode(r.err) != 2 {
-			t.Errorf("%v: %v, want a usage error", bad, r.err)
-		}
-	}
-	if r := runCLI(t, nil, "", append(args[:len(args)-6:len(args)-6], "--lexicon", filepath.Join(t.TempDir(), "absent"), "--ja-queries", jaQueries, "--ja-qrels", jaQrels)...); r.err == nil {
-		t.Error("bench beir --ja-queries without a dictionary succeeded")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi/bench"
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/schedule"
 )
 
@@ -28,7 +29,7 @@ type ScheduleCaseReport struct {
 	GapToBound float64 `json:"gap_to_bound"`
 }
 
-// ScheduleBenchReport is the output of kakehashi bench schedule.
+// ScheduleBenchReport is the output of kakehashi-bench schedule.
 type ScheduleBenchReport struct {
 	Machine   bench.Machine         `json:"machine"`
 	Date      string                `json:"date"`
@@ -43,7 +44,7 @@ type ScheduleBenchReport struct {
 // baseline (first-come, first slot) on generated events, with an upper bound
 // on what any schedule could place.
 func (e *Env) benchSchedule(ctx context.Context, args []string) error {
-	fs := e.flags("bench schedule")
+	fs := e.Flags("kakehashi-bench schedule")
 	cases := fs.String("cases", "200:1000,1000:10000", "generated events as PARTICIPANTS:ACCEPTED_REQUESTS, comma-separated")
 	days := fs.Int("days", 1, "event days")
 	dayStart := fs.String("start", "09:00", "daily start")
@@ -53,12 +54,12 @@ func (e *Env) benchSchedule(ctx context.Context, args []string) error {
 	seed := fs.Uint64("seed", 1, "seed of the generator and the optimizer")
 	budget := fs.Duration("budget", 5*time.Second, "time budget of the optimizer's improvement phase")
 	asJSON := fs.Bool("json", false, "print the report as one JSON document")
-	if err := e.parse(fs, args); err != nil {
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
 	spd, err := slotsPerDay(*dayStart, *dayEnd, *lunch, *meeting)
 	if err != nil {
-		return usageError{err.Error()}
+		return cli.Usage(err.Error())
 	}
 	rep := ScheduleBenchReport{Machine: bench.ThisMachine(), Date: time.Now().UTC().Format(time.RFC3339), Seed: *seed, Days: *days,
 		DayPlan:   fmt.Sprintf("%s–%s, break %s, %s meetings: %d slots a day", *dayStart, *dayEnd, *lunch, *meeting, spd),
@@ -68,7 +69,7 @@ func (e *Env) benchSchedule(ctx context.Context, args []string) error {
 		participants, err1 := strconv.Atoi(np)
 		requests, err2 := strconv.Atoi(nr)
 		if !ok || err1 != nil || err2 != nil || participants < 2 || requests < 1 {
-			return usageError{fmt.Sprintf("bad case %q (want PARTICIPANTS:ACCEPTED_REQUESTS)", c)}
+			return cli.Usagef("bad case %q (want PARTICIPANTS:ACCEPTED_REQUESTS)", c)
 		}
 		p := schedule.Generate(schedule.GenConfig{Participants: participants, Requests: requests, Days: *days, SlotsPerDay: spd, Seed: *seed})
 		cr := &ScheduleCaseReport{Participants: participants, Requests: len(p.Meetings), Slots: p.Slots, Tables: p.Tables}
@@ -99,7 +100,7 @@ func (e *Env) benchSchedule(ctx context.Context, args []string) error {
 		rep.Cases = append(rep.Cases, cr)
 	}
 	if *asJSON {
-		return writeJSON(e.Stdout, rep)
+		return cli.WriteJSON(e.Stdout, rep)
 	}
 	fmt.Fprintf(e.Stdout, "Meeting scheduler, generated events (seed %d, %d day(s), %s); %s\n\n", rep.Seed, rep.Days, rep.DayPlan, rep.Machine)
 	tw := tabwriter.NewWriter(e.Stdout, 0, 2, 2, ' ', tabwriter.AlignRight)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi/bench"
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/screening"
 )
 
@@ -46,7 +47,7 @@ type ScreeningSystemReport struct {
 	NotRun        string   `json:"not_run,omitempty"`
 }
 
-// ScreeningBenchReport is the output of kakehashi bench screening.
+// ScreeningBenchReport is the output of kakehashi-bench screening.
 type ScreeningBenchReport struct {
 	Machine bench.Machine            `json:"machine"`
 	Date    string                   `json:"date"`
@@ -69,18 +70,18 @@ type screeningResHit struct {
 }
 
 func (e *Env) benchScreening(ctx context.Context, args []string) error {
-	fs := e.flags("bench screening")
+	fs := e.Flags("kakehashi-bench screening")
 	list := fs.String("list", "", "restricted-party list: the CSL CSV (header with _id) or the generic CSV; .gz is gunzipped (required)")
 	casesPath := fs.String("cases", "", "labeled cases, JSON lines {id, query, country, expect} (required)")
 	resultsOut := fs.String("results", "", "write each case's hits here as JSON lines")
 	threshold := fs.Float64("threshold", screening.DefaultThreshold, "score at or above which a hit counts")
 	limit := fs.Int("limit", 10, "hits per check")
 	asJSON := fs.Bool("json", false, "print the report as one JSON document")
-	if err := e.parse(fs, args); err != nil {
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
 	if *list == "" || *casesPath == "" {
-		return usageError{"--list and --cases are required"}
+		return cli.Usage("--list and --cases are required")
 	}
 	cases, err := loadScreeningCases(*casesPath)
 	if err != nil {
@@ -135,7 +136,7 @@ func (e *Env) benchScreening(ctx context.Context, args []string) error {
 		}
 	}
 	if *asJSON {
-		return writeJSON(e.Stdout, rep)
+		return cli.WriteJSON(e.Stdout, rep)
 	}
 	fmt.Fprintf(e.Stdout, "Screening %s: %d entries; %s: %d cases; %s\n\n", *list, rep.Entries, *casesPath, len(cases), rep.Machine)
 	tw := tabwriter.NewWriter(e.Stdout, 0, 2, 2, ' ', tabwriter.AlignRight)

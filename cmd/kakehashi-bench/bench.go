@@ -11,33 +11,13 @@ import (
 	"github.com/kakehashi/kakehashi/bench"
 	"github.com/kakehashi/kakehashi/bench/blevepeer"
 	"github.com/kakehashi/kakehashi/bench/fts5peer"
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/lexicon"
 	"github.com/kakehashi/kakehashi/search"
 	"github.com/kakehashi/kakehashi/textproc"
 )
 
-func (e *Env) benchCmd(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return usageError{"usage: kakehashi bench beir|scale|screening|schedule|kpi|load [flags]"}
-	}
-	switch args[0] {
-	case "beir":
-		return e.benchBEIR(ctx, args[1:])
-	case "scale":
-		return e.benchScale(ctx, args[1:])
-	case "schedule":
-		return e.benchSchedule(ctx, args[1:])
-	case "screening":
-		return e.benchScreening(ctx, args[1:])
-	case "kpi":
-		return e.benchKPI(ctx, args[1:])
-	case "load":
-		return e.benchLoad(ctx, args[1:])
-	}
-	return usageError{fmt.Sprintf("unknown benchmark %q (want beir, scale, screening, schedule, kpi or load)", args[0])}
-}
-
-// BEIRReport is the output of kakehashi bench beir.
+// BEIRReport is the output of kakehashi-bench beir.
 type BEIRReport struct {
 	Machine bench.Machine         `json:"machine"`
 	Date    string                `json:"date"`
@@ -60,7 +40,7 @@ type LexiconReport struct {
 }
 
 func (e *Env) benchBEIR(ctx context.Context, args []string) error {
-	fs := e.flags("bench beir")
+	fs := e.Flags("kakehashi-bench beir")
 	corpus := fs.String("corpus", "", "BEIR corpus.jsonl[.gz] (required)")
 	queries := fs.String("queries", "", "BEIR queries.jsonl (required)")
 	qrels := fs.String("qrels", "", "BEIR qrels TSV with a header (required)")
@@ -71,21 +51,21 @@ func (e *Env) benchBEIR(ctx context.Context, args []string) error {
 	jaQueries := fs.String("ja-queries", "", "Japanese translations of some of the queries (same ids): also measure cross-lingual search")
 	jaQrels := fs.String("ja-qrels", "", "qrels TSV for the --ja-queries ids (required with --ja-queries)")
 	lexPath := fs.String("lexicon", lexicon.DefaultPath, "EDICT dictionary for cross-lingual matching, or none")
-	if err := e.parse(fs, args); err != nil {
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
 	if (*jaQueries == "") != (*jaQrels == "") {
-		return usageError{"--ja-queries and --ja-qrels go together"}
+		return cli.Usage("--ja-queries and --ja-qrels go together")
 	}
 	if *jaQueries != "" && *lexPath == "none" {
-		return usageError{"--ja-queries needs a --lexicon"}
+		return cli.Usage("--ja-queries needs a --lexicon")
 	}
 	params, err := search.ParseParams(*paramFlag, search.DefaultParams())
 	if err != nil {
-		return usageError{err.Error()}
+		return cli.Usage(err.Error())
 	}
 	if *corpus == "" || *queries == "" || *qrels == "" {
-		return usageError{"--corpus, --queries and --qrels are required"}
+		return cli.Usage("--corpus, --queries and --qrels are required")
 	}
 	var peerSystems []bench.System
 	for _, p := range strings.Split(*peers, ",") {
@@ -96,7 +76,7 @@ func (e *Env) benchBEIR(ctx context.Context, args []string) error {
 			peerSystems = append(peerSystems, fts5peer.New())
 		case "", "none":
 		default:
-			return usageError{fmt.Sprintf("unknown peer %q (want bleve, fts5 or none)", p)}
+			return cli.Usagef("unknown peer %q (want bleve, fts5 or none)", p)
 		}
 	}
 	docs, err := bench.LoadCorpus(*corpus)
@@ -177,7 +157,7 @@ func (e *Env) benchBEIR(ctx context.Context, args []string) error {
 		xe.Close()
 	}
 	if *asJSON {
-		return writeJSON(e.Stdout, rep)
+		return cli.WriteJSON(e.Stdout, rep)
 	}
 	fmt.Fprintf(e.Stdout, "BEIR %s: %d documents, %d judged queries; %s\n\n", *corpus, len(docs), rep.Systems[0].Metrics.Queries, rep.Machine)
 	tw := tabwriter.NewWriter(e.Stdout, 0, 2, 2, ' ', tabwriter.AlignRight)
@@ -210,7 +190,7 @@ func (e *Env) benchBEIR(ctx context.Context, args []string) error {
 	return nil
 }
 
-// ScaleBenchReport is the output of kakehashi bench scale.
+// ScaleBenchReport is the output of kakehashi-bench scale.
 type ScaleBenchReport struct {
 	Machine bench.Machine        `json:"machine"`
 	Date    string               `json:"date"`
@@ -218,16 +198,16 @@ type ScaleBenchReport struct {
 }
 
 func (e *Env) benchScale(ctx context.Context, args []string) error {
-	fs := e.flags("bench scale")
+	fs := e.Flags("kakehashi-bench scale")
 	n := fs.Int("listings", 1_000_000, "largest corpus size; 10,000 and 100,000 are measured first")
 	queries := fs.Int("queries", 1000, "queries of each kind per size")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic corpus")
 	asJSON := fs.Bool("json", false, "print the report as one JSON document")
-	if err := e.parse(fs, args); err != nil {
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
 	if *n < 1 || *queries < 1 {
-		return usageError{"--listings and --queries must be positive"}
+		return cli.Usage("--listings and --queries must be positive")
 	}
 	an, err := textproc.New()
 	if err != nil {
@@ -247,7 +227,7 @@ func (e *Env) benchScale(ctx context.Context, args []string) error {
 		rep.Sizes = append(rep.Sizes, r)
 	}
 	if *asJSON {
-		return writeJSON(e.Stdout, rep)
+		return cli.WriteJSON(e.Stdout, rep)
 	}
 	fmt.Fprintf(e.Stdout, "Synthetic listings (150–300 words, Zipf vocabulary of 60,000 words); %s\n", rep.Machine)
 	fmt.Fprintln(e.Stdout, "Build on all cores (including generating the text); queries one at a time on one goroutine.")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/bench"
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
@@ -30,7 +31,7 @@ type KPIQueryReport struct {
 	Maxms float64 `json:"max_ms"`
 }
 
-// KPIBenchReport is the output of kakehashi bench kpi.
+// KPIBenchReport is the output of kakehashi-bench kpi.
 type KPIBenchReport struct {
 	Machine       bench.Machine `json:"machine"`
 	Date          string        `json:"date"`
@@ -65,7 +66,7 @@ var benchReasons = []kakehashi.Reason{kakehashi.ReasonTooEarly, kakehashi.Reason
 // benchKPI generates a large pipeline in a fresh database and measures the
 // KPI dashboard and fact book queries on it.
 func (e *Env) benchKPI(ctx context.Context, args []string) error {
-	fs := e.flags("bench kpi")
+	fs := e.Flags("kakehashi-bench kpi")
 	nListings := fs.Int("listings", 1_000_000, "listings to generate")
 	nIntros := fs.Int("introductions", 100_000, "introductions to generate")
 	nOrgs := fs.Int("orgs", 2000, "organizations to generate")
@@ -74,11 +75,11 @@ func (e *Env) benchKPI(ctx context.Context, args []string) error {
 	reuse := fs.Bool("reuse", false, "time the queries on a database an earlier run generated (--db), without generating; the refresh then only recomputes what is dirty")
 	seed := fs.Uint64("seed", 1, "generator seed")
 	asJSON := fs.Bool("json", false, "print the report as one JSON document")
-	if err := e.parse(fs, args); err != nil {
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
 	if *nListings < 1 || *nIntros < 0 || *nOrgs < 2 || *runs < 1 {
-		return usageError{"--listings and --runs must be positive, --orgs at least 2"}
+		return cli.Usage("--listings and --runs must be positive, --orgs at least 2")
 	}
 	path := *dsn
 	isPG := strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://")
@@ -91,7 +92,7 @@ func (e *Env) benchKPI(ctx context.Context, args []string) error {
 		path = filepath.Join(dir, "kpi.db")
 	} else if !isPG && !*reuse {
 		if _, err := os.Stat(path); err == nil {
-			return usageError{fmt.Sprintf("%s exists; bench kpi needs a fresh database", path)}
+			return cli.Usagef("%s exists; bench kpi needs a fresh database", path)
 		}
 	}
 	db, err := sqlstore.Open(ctx, path, sqlstore.Options{MaxOpenConns: 4})
@@ -107,10 +108,10 @@ func (e *Env) benchKPI(ctx context.Context, args []string) error {
 		return err
 	}
 	if existing > 0 && !*reuse {
-		return usageError{"the database is not empty; bench kpi needs a fresh database (or --reuse)"}
+		return cli.Usage("the database is not empty; bench kpi needs a fresh database (or --reuse)")
 	}
 	if existing == 0 && *reuse {
-		return usageError{"--reuse needs a database an earlier bench kpi generated"}
+		return cli.Usage("--reuse needs a database an earlier bench kpi generated")
 	}
 
 	now := time.Now().UTC().Truncate(time.Second)
@@ -229,7 +230,7 @@ func (e *Env) benchKPI(ctx context.Context, args []string) error {
 	}
 	rep.RefreshMonthSec = time.Since(t).Seconds()
 	if *asJSON {
-		return writeJSON(e.Stdout, rep)
+		return cli.WriteJSON(e.Stdout, rep)
 	}
 	fmt.Fprintf(e.Stdout, "KPI dashboard on %s: %d organizations, %d listings, %d introductions, %d stage events (seed %d); %s\n",
 		rep.Dialect, rep.Organizations, rep.Listings, rep.Introductions, rep.StageEvents, rep.Seed, rep.Machine)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/kakehashi/kakehashi/bench"
 	"github.com/kakehashi/kakehashi/bench/loadgen"
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/internal/testwait"
 	"github.com/kakehashi/kakehashi/notify/notifytest"
 	"github.com/kakehashi/kakehashi/sqlstore"
@@ -264,13 +266,17 @@ func TestKillReplicaDuringLoad(t *testing.T) {
 	findAll(a2, 0)
 }
 
-// TestBenchLoadCommand runs kakehashi bench load at a tiny size on both
+// TestBenchLoadCommand runs kakehashi-bench load at a tiny size on both
 // setups and checks its report.
 func TestBenchLoadCommand(t *testing.T) {
-	bin := buildBinary(t)
+	// The two binaries side by side, as make build leaves them in bin/:
+	// kakehashi-bench finds the server next to itself.
+	dir := t.TempDir()
+	goBuild(t, dir, "kakehashi", "../kakehashi")
+	benchBin := goBuild(t, dir, "kakehashi-bench", ".")
 	pg := postgres.Get(t).NewDatabase(t)
 	var out, errb bytes.Buffer
-	cmd := exec.Command(bin, "bench", "load", "--listings", "500", "--clients", "4", "--duration", "2s", "--warmup", "500ms", "--pg", pg, "--json")
+	cmd := exec.Command(benchBin, "load", "--listings", "500", "--clients", "4", "--duration", "2s", "--warmup", "500ms", "--pg", pg, "--json")
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("bench load: %v\n%s", err, errb.String())
@@ -304,9 +310,61 @@ func TestBenchLoadCommand(t *testing.T) {
 	}
 	// Bad flags are usage errors naming the flag.
 	for _, args := range [][]string{{"--clients", "0"}, {"--setups", "mysql"}, {"--pg", "mysql://x"}} {
-		r := runCLI(t, nil, "", append([]string{"bench", "load"}, args...)...)
-		if r.err == nil || exitCode(r.err) != 2 || !strings.Contains(r.err.Error(), strings.TrimPrefix(args[0], "--")) {
+		r := runCLI(t, nil, "", append([]string{"load"}, args...)...)
+		if r.err == nil || cli.ExitCode(r.err) != 2 || !strings.Contains(r.err.Error(), strings.TrimPrefix(args[0], "--")) {
 			t.Errorf("%v: %v", args, r.err)
 		}
+	}
+}
+
+// TestFindServerBin checks where bench load takes the server binary from:
+// --server-bin when given (a usage error naming the flag when it is not an
+// executable), else the kakehashi next to the kakehashi-bench executable,
+// else one built with go build, said so on standard error.
+func TestFindServerBin(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	self := filepath.Join(dir, "kakehashi-bench")
+	var errb bytes.Buffer
+	for _, bad := range []string{filepath.Join(dir, "absent"), dir} {
+		if _, _, err := findServerBin(ctx, bad, self, &errb); err == nil || cli.ExitCode(err) != 2 || !strings.Contains(err.Error(), "--server-bin") {
+			t.Errorf("--server-bin %s: %v, want a usage error naming the flag", bad, err)
+		}
+	}
+	given := filepath.Join(dir, "my-server")
+	if err := os.WriteFile(given, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if bin, cleanup, err := findServerBin(ctx, given, self, &errb); err != nil || bin != given {
+		t.Errorf("--server-bin %s: %q, %v", given, bin, err)
+	} else {
+		cleanup()
+	}
+
+	// Nothing next to it: the server is built, and the build is announced.
+	bin, cleanup, err := findServerBin(ctx, "", self, &errb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "help").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "serve") || strings.Contains(string(out), "kakehashi-bench") {
+		t.Errorf("the built %s help: %v\n%s", bin, err, out)
+	}
+	if !strings.Contains(errb.String(), "go build") || !strings.Contains(errb.String(), "cmd/kakehashi") {
+		t.Errorf("the build was not announced on stderr: %q", errb.String())
+	}
+	cleanup()
+	if _, err := os.Stat(bin); !os.IsNotExist(err) {
+		t.Errorf("cleanup left %s: %v", bin, err)
+	}
+
+	// A kakehashi next to kakehashi-bench is used as it is, without a build.
+	next := filepath.Join(dir, "kakehashi")
+	if err := os.WriteFile(next, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	errb.Reset()
+	if bin, _, err := findServerBin(ctx, "", self, &errb); err != nil || bin != next || errb.Len() != 0 {
+		t.Errorf("with %s present: %q, %v, stderr %q", next, bin, err, errb.String())
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/bench"
 	"github.com/kakehashi/kakehashi/bench/loadgen"
+	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/internal/pgtest"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
@@ -77,7 +78,7 @@ func peakRSSMiB(pid int) float64 {
 	return 0
 }
 
-// LoadBenchReport is the output of kakehashi bench load.
+// LoadBenchReport is the output of kakehashi-bench load.
 type LoadBenchReport struct {
 	Machine  bench.Machine      `json:"machine"`
 	Date     string             `json:"date"`
@@ -94,7 +95,7 @@ type LoadBenchReport struct {
 // benchLoad runs the mixed API workload against one replica on SQLite and
 // two replicas on PostgreSQL, each started as a child process.
 func (e *Env) benchLoad(ctx context.Context, args []string) error {
-	fs := e.flags("bench load")
+	fs := e.Flags("kakehashi-bench load")
 	nListings := fs.Int("listings", 1_000_000, "listings to generate in each database")
 	clients := fs.Int("clients", 16, "concurrent clients")
 	duration := fs.Duration("duration", 60*time.Second, "how long load is measured in each setup")
@@ -104,11 +105,12 @@ func (e *Env) benchLoad(ctx context.Context, args []string) error {
 	dir := fs.String("dir", "", "working directory for the SQLite file and replica logs (default a temporary directory, removed afterwards)")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic corpus and of the clients")
 	asJSON := fs.Bool("json", false, "print the report as one JSON document")
-	if err := e.parse(fs, args); err != nil {
+	serverBin := fs.String("server-bin", "", "the kakehashi server binary the replicas run (default: kakehashi next to this executable, else built from ./cmd/kakehashi with go build)")
+	if err := e.Parse(fs, args); err != nil {
 		return err
 	}
 	if *nListings < 1 || *clients < 1 || *duration <= 0 || *warmup < 0 {
-		return usageError{"--listings, --clients and --duration must be positive, --warmup not negative"}
+		return cli.Usage("--listings, --clients and --duration must be positive, --warmup not negative")
 	}
 	var runSQLite, runPG bool
 	for _, s := range strings.Split(*setups, ",") {
@@ -118,16 +120,21 @@ func (e *Env) benchLoad(ctx context.Context, args []string) error {
 		case "pg", "postgres":
 			runPG = true
 		default:
-			return usageError{fmt.Sprintf("--setups: unknown setup %q (want sqlite, pg)", s)}
+			return cli.Usagef("--setups: unknown setup %q (want sqlite, pg)", s)
 		}
 	}
 	if *pgURL != "" && !strings.HasPrefix(*pgURL, "postgres://") && !strings.HasPrefix(*pgURL, "postgresql://") {
-		return usageError{"--pg must be a postgres:// URL"}
+		return cli.Usage("--pg must be a postgres:// URL")
 	}
-	bin, err := os.Executable()
+	self, err := os.Executable()
 	if err != nil {
-		return fmt.Errorf("find the kakehashi binary: %w", err)
+		return fmt.Errorf("find the kakehashi-bench executable: %w", err)
 	}
+	bin, cleanup, err := findServerBin(ctx, *serverBin, self, e.Stderr)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 	work := *dir
 	if work == "" {
 		if work, err = os.MkdirTemp("", "kakehashi-bench-load-"); err != nil {
@@ -169,7 +176,7 @@ func (e *Env) benchLoad(ctx context.Context, args []string) error {
 		rep.Ratio = math.Round(rep.Setups[1].Load.All.PerSec/rep.Setups[0].Load.All.PerSec*100) / 100
 	}
 	if *asJSON {
-		return writeJSON(e.Stdout, rep)
+		return cli.WriteJSON(e.Stdout, rep)
 	}
 	fmt.Fprintf(e.Stdout, "Load on loopback: %d synthetic listings, %d clients, %s measured after %s warm-up; 70%% search, 15%% match, 10%% listing reads, 5%% writes; %s\n",
 		rep.Listings, rep.Clients, duration, warmup, rep.Machine)
@@ -182,6 +189,40 @@ func (e *Env) benchLoad(ctx context.Context, args []string) error {
 		fmt.Fprintf(e.Stdout, "\nthroughput ratio (two replicas on PostgreSQL / one on SQLite): %.2f\n", rep.Ratio)
 	}
 	return nil
+}
+
+// findServerBin returns the kakehashi server binary that bench load runs
+// as replicas: flagValue (--server-bin) if set, else a kakehashi file next
+// to self (the kakehashi-bench executable, as make build places them), else
+// one built from ./cmd/kakehashi with go build into a temporary directory,
+// which cleanup removes. The benchmark binary no longer contains the
+// server, so it cannot exec itself.
+func findServerBin(ctx context.Context, flagValue, self string, stderr io.Writer) (bin string, cleanup func(), err error) {
+	nothing := func() {}
+	if flagValue != "" {
+		if fi, err := os.Stat(flagValue); err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+			return "", nothing, cli.Usagef("--server-bin %s: not an executable file", flagValue)
+		}
+		return flagValue, nothing, nil
+	}
+	next := filepath.Join(filepath.Dir(self), "kakehashi")
+	if fi, err := os.Stat(next); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
+		return next, nothing, nil
+	}
+	dir, err := os.MkdirTemp("", "kakehashi-bench-server-")
+	if err != nil {
+		return "", nothing, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	bin = filepath.Join(dir, "kakehashi")
+	const pkg = "github.com/kakehashi/kakehashi/cmd/kakehashi"
+	fmt.Fprintf(stderr, "bench: no kakehashi next to %s and no --server-bin: building %s into %s with go build…\n", self, pkg, dir)
+	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg).CombinedOutput()
+	if err != nil {
+		cleanup()
+		return "", nothing, fmt.Errorf("build the server (give --server-bin to use a built one): go build %s: %w\n%s", pkg, err, bytes.TrimSpace(out))
+	}
+	return bin, cleanup, nil
 }
 
 // printLoadSetup writes one setup's figures as a table.
@@ -322,7 +363,7 @@ func prepareLoadDB(ctx context.Context, dsn string, syn *bench.Synthetic, n int,
 		return "", "", err
 	}
 	if existing > 0 {
-		return "", "", usageError{"the database is not empty; bench load needs an empty database"}
+		return "", "", cli.Usage("the database is not empty; bench load needs an empty database")
 	}
 	g := &kpiGen{db: db}
 	created := time.Now().UTC().Truncate(time.Second).AddDate(-1, 0, 0)
