@@ -49,7 +49,7 @@ func (h *Handler) registerCalls() {
 
 // ProposalStatusName names a proposal status in the reader's language.
 func (v *view) ProposalStatusName(s kakehashi.ProposalStatus) string {
-	return translate(v.Lang, "call.status."+string(s))
+	return v.text.translate(v.Lang, "call.status."+string(s))
 }
 
 // DeadlineLocal writes a call's deadline in its own time zone, with the zone.
@@ -93,7 +93,7 @@ func (h *Handler) calls(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.SortStableFunc(d.Open, func(a, b *kakehashi.Call) int { return a.Deadline.Compare(b.Deadline) })
-	h.render(w, r, http.StatusOK, "calls", h.view(r, translate(langOf(r), "call.list.title"), d))
+	h.render(w, r, http.StatusOK, "calls", h.view(r, h.text.translate(langOf(r), "call.list.title"), d))
 }
 
 // ---- A call's page -----------------------------------------------------------
@@ -194,7 +194,7 @@ func (h *Handler) callFormView(r *http.Request, d *callFormData) *view {
 	if d.C.ID != 0 {
 		title = "call.edit.title"
 	}
-	return h.view(r, translate(langOf(r), title), d)
+	return h.view(r, h.text.translate(langOf(r), title), d)
 }
 
 func (h *Handler) newCall(w http.ResponseWriter, r *http.Request) {
@@ -207,7 +207,7 @@ func (h *Handler) newCall(w http.ResponseWriter, r *http.Request) {
 		zone = "UTC"
 	}
 	d := &callFormData{C: &kakehashi.Call{OrgID: u.OrgID, Language: langOf(r), TimeZone: zone, Currency: "JPY", TRLMin: 3, TRLMax: 7},
-		Time: "17:00", Crits: translate(langOf(r), "call.form.criteria.example")}
+		Time: "17:00", Crits: h.text.translate(langOf(r), "call.form.criteria.example")}
 	h.render(w, r, http.StatusOK, "call_form", h.callFormView(r, d))
 }
 
@@ -281,7 +281,7 @@ func (h *Handler) createCall(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if d.Errors = fieldErrors(langOf(r), p.Err("call"), c.Validate()); len(d.Errors) == 0 {
 		if !kakehashi.CanCreateCallFor(u, c.OrgID) {
-			d.Errors = map[string]string{"form": translate(langOf(r), "form.noorg")}
+			d.Errors = map[string]string{"form": h.text.translate(langOf(r), "form.noorg")}
 		} else if err = h.store.CreateCall(r.Context(), c, u); err == nil {
 			http.Redirect(w, r, "/calls/"+strconv.FormatInt(c.ID, 10)+"?saved=1", http.StatusSeeOther)
 			return
@@ -393,7 +393,7 @@ func (h *Handler) editCall(w http.ResponseWriter, r *http.Request) {
 		case kakehashi.ECONFLICT:
 			// The criteria are fixed once proposals have been scored.
 			status, d.Locked = http.StatusConflict, true
-			d.Errors = map[string]string{"criteria": translate(langOf(r), "call.form.criteria.locked")}
+			d.Errors = map[string]string{"criteria": h.text.translate(langOf(r), "call.form.criteria.locked")}
 		default:
 			h.fail(w, r, err)
 			return
@@ -461,7 +461,7 @@ func (h *Handler) proposeForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &proposalFormData{C: c, P: &kakehashi.Proposal{CallID: c.ID, TRL: c.TRLMin}}
-	h.render(w, r, http.StatusOK, "call_proposal_form", h.view(r, translate(langOf(r), "call.propose.title"), d))
+	h.render(w, r, http.StatusOK, "call_proposal_form", h.view(r, h.text.translate(langOf(r), "call.propose.title"), d))
 }
 
 // saveProposal creates or updates a draft from the posted form and submits
@@ -505,7 +505,7 @@ func (h *Handler) saveProposal(w http.ResponseWriter, r *http.Request, u *kakeha
 	if p.ID != 0 && len(d.Errors) == 0 && d.Conflict == "" && d.Forbidden == "" {
 		d.Errors = map[string]string{"form": kakehashi.ErrorMessage(err)}
 	}
-	h.render(w, r, status, "call_proposal_form", h.view(r, translate(lang, "call.propose.title"), d))
+	h.render(w, r, status, "call_proposal_form", h.view(r, h.text.translate(lang, "call.propose.title"), d))
 }
 
 func (h *Handler) propose(w http.ResponseWriter, r *http.Request) {
@@ -657,7 +657,7 @@ func (h *Handler) renderProposal(w http.ResponseWriter, r *http.Request, status 
 			}
 		}
 	}
-	h.render(w, r, status, "call_proposal", h.view(r, translate(langOf(r), "call.proposal.title", p.ID), d))
+	h.render(w, r, status, "call_proposal", h.view(r, h.text.translate(langOf(r), "call.proposal.title", p.ID), d))
 }
 
 func (h *Handler) editProposalForm(w http.ResponseWriter, r *http.Request) {
@@ -682,7 +682,7 @@ func (h *Handler) editProposalForm(w http.ResponseWriter, r *http.Request) {
 		ids = append(ids, strconv.FormatInt(id, 10))
 	}
 	d.Related = strings.Join(ids, ", ")
-	h.render(w, r, http.StatusOK, "call_proposal_form", h.view(r, translate(langOf(r), "call.propose.title"), d))
+	h.render(w, r, http.StatusOK, "call_proposal_form", h.view(r, h.text.translate(langOf(r), "call.propose.title"), d))
 }
 
 func (h *Handler) editProposal(w http.ResponseWriter, r *http.Request) {
@@ -748,7 +748,7 @@ func (h *Handler) assignReviewer(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			if kakehashi.ErrorCode(err) == kakehashi.ENOTFOUND || kakehashi.ErrorCode(err) == kakehashi.EUNAUTHORIZED {
 				return &kakehashi.Error{Code: kakehashi.EINVALID, Message: "invalid assignment",
-					Fields: []kakehashi.FieldError{{Field: "email", Message: translate(langOf(r), "call.reviewer.unknown")}}}
+					Fields: []kakehashi.FieldError{{Field: "email", Message: h.text.translate(langOf(r), "call.reviewer.unknown")}}}
 			}
 			return err
 		}

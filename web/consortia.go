@@ -89,7 +89,7 @@ func (h *Handler) consortia(w http.ResponseWriter, r *http.Request) {
 	for _, c := range list {
 		d.Orgs[c.LeadOrgID] = orgs(c.LeadOrgID)
 	}
-	h.render(w, r, http.StatusOK, "consortia", h.view(r, translate(langOf(r), "cons.list.title"), d))
+	h.render(w, r, http.StatusOK, "consortia", h.view(r, h.text.translate(langOf(r), "cons.list.title"), d))
 }
 
 // ---- The new-consortium form ------------------------------------------------------
@@ -105,7 +105,7 @@ func (h *Handler) consortiumFormView(r *http.Request, d *consortiumFormData) *vi
 	if u := kakehashi.UserFromContext(r.Context()); u.IsStaff() && d.Orgs == nil {
 		d.Orgs, _ = h.store.Organizations(r.Context(), kakehashi.OrganizationFilter{Limit: 1000})
 	}
-	return h.view(r, translate(langOf(r), "cons.new.title"), d)
+	return h.view(r, h.text.translate(langOf(r), "cons.new.title"), d)
 }
 
 func (h *Handler) newConsortium(w http.ResponseWriter, r *http.Request) {
@@ -154,7 +154,7 @@ func (h *Handler) createConsortium(w http.ResponseWriter, r *http.Request) {
 	if d.Errors = fieldErrors(langOf(r), p.Err("consortium"), c.Validate()); len(d.Errors) == 0 {
 		if !kakehashi.CanCreateConsortiumFor(u, c.LeadOrgID) {
 			// Not the lead's admin: refused, with the form and the reason.
-			status, d.Errors = http.StatusForbidden, map[string]string{"form": translate(langOf(r), "cons.form.notadmin")}
+			status, d.Errors = http.StatusForbidden, map[string]string{"form": h.text.translate(langOf(r), "cons.form.notadmin")}
 		} else if err := h.store.CreateConsortium(r.Context(), c, u); err == nil {
 			http.Redirect(w, r, "/consortia/"+strconv.FormatInt(c.ID, 10)+"?done=created", http.StatusSeeOther)
 			return
@@ -252,7 +252,7 @@ func (h *Handler) consortiumPage(w http.ResponseWriter, r *http.Request) {
 	d := &consortiumData{}
 	if done := r.URL.Query().Get("done"); done != "" {
 		d.Notice = "cons.done." + done
-		if _, ok := lookup(d.Notice); !ok {
+		if _, ok := h.text.lookup(d.Notice); !ok {
 			d.Notice = ""
 		}
 	}
@@ -377,7 +377,7 @@ func (h *Handler) afterWrite(w http.ResponseWriter, r *http.Request, err error, 
 				msgs = append(msgs, m)
 			}
 			slices.Sort(msgs)
-			d.Errors["form"] = translate(langOf(r), "form.errors") + " " + strings.Join(msgs, " ")
+			d.Errors["form"] = h.text.translate(langOf(r), "form.errors") + " " + strings.Join(msgs, " ")
 		}
 		status := http.StatusUnprocessableEntity
 		if kakehashi.ErrorCode(err) == kakehashi.ECONFLICT {
@@ -518,7 +518,7 @@ func (h *Handler) editConsortiumForm(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &consortiumFormData{C: c, Start: c.Start.Format(time.DateOnly), End: c.End.Format(time.DateOnly),
 		FieldCodes: strings.Join(c.Fields, ", "), KeywordList: strings.Join(c.Keywords, ", ")}
-	h.render(w, r, http.StatusOK, "consortium_form", h.view(r, translate(langOf(r), "cons.edit.title"), d))
+	h.render(w, r, http.StatusOK, "consortium_form", h.view(r, h.text.translate(langOf(r), "cons.edit.title"), d))
 }
 
 func (h *Handler) editConsortium(w http.ResponseWriter, r *http.Request) {
@@ -551,5 +551,5 @@ func (h *Handler) editConsortium(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	h.render(w, r, http.StatusUnprocessableEntity, "consortium_form", h.view(r, translate(langOf(r), "cons.edit.title"), d))
+	h.render(w, r, http.StatusUnprocessableEntity, "consortium_form", h.view(r, h.text.translate(langOf(r), "cons.edit.title"), d))
 }

@@ -93,7 +93,7 @@ func (h *Handler) eventsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &eventsData{Events: list, CanCreate: u != nil && (u.IsStaff() || u.OrgID != 0 && kakehashi.CanCreateEventFor(u, u.OrgID))}
-	h.render(w, r, http.StatusOK, "events", h.view(r, translate(langOf(r), "events.title"), d))
+	h.render(w, r, http.StatusOK, "events", h.view(r, h.text.translate(langOf(r), "events.title"), d))
 }
 
 // slotRow is one slot of the schedule grid: a cell per table.
@@ -297,7 +297,7 @@ func (h *Handler) showEvent(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	if n := r.URL.Query().Get("done"); n != "" {
 		d.Notice = "events.done." + n
-		if _, ok := lookup(d.Notice); !ok {
+		if _, ok := h.text.lookup(d.Notice); !ok {
 			d.Notice = ""
 		}
 	}
@@ -326,7 +326,7 @@ func back(w http.ResponseWriter, r *http.Request, e *kakehashi.Event, done strin
 // error page.
 func (h *Handler) formFailed(w http.ResponseWriter, r *http.Request, e *kakehashi.Event, form string, err error, keep func(*eventData)) {
 	status := http.StatusUnprocessableEntity
-	errs := pipelineErrors(langOf(r), err)
+	errs := h.pipelineErrors(langOf(r), err)
 	switch kakehashi.ErrorCode(err) {
 	case kakehashi.EINVALID:
 		if len(errs) == 0 {
@@ -372,7 +372,7 @@ func (h *Handler) eventRegister(w http.ResponseWriter, r *http.Request) {
 	for _, f := range strings.FieldsFunc(r.PostFormValue("listing_ids"), func(c rune) bool { return c == ',' || c == ' ' }) {
 		n, err := strconv.ParseInt(f, 10, 64)
 		if err != nil || n <= 0 {
-			errs["register.listing_ids"] = translate(langOf(r), "events.err.listing_ids")
+			errs["register.listing_ids"] = h.text.translate(langOf(r), "events.err.listing_ids")
 			continue
 		}
 		p.ListingIDs = append(p.ListingIDs, n)
@@ -574,7 +574,7 @@ func (h *Handler) eventAgenda(w http.ResponseWriter, r *http.Request) {
 	if e == nil {
 		return
 	}
-	h.render(w, r, http.StatusOK, "event_agenda", h.view(r, translate(langOf(r), "events.agenda"), &agendaData{Event: e, Items: items}))
+	h.render(w, r, http.StatusOK, "event_agenda", h.view(r, h.text.translate(langOf(r), "events.agenda"), &agendaData{Event: e, Items: items}))
 }
 
 func (h *Handler) eventCalendar(w http.ResponseWriter, r *http.Request) {
@@ -618,7 +618,7 @@ func (h *Handler) eventFormView(r *http.Request, d *eventFormData) *view {
 	} else if u := kakehashi.UserFromContext(r.Context()); u.IsStaff() && d.Orgs == nil {
 		d.Orgs, _ = h.store.Organizations(r.Context(), kakehashi.OrganizationFilter{Limit: 1000})
 	}
-	return h.view(r, translate(langOf(r), title), d)
+	return h.view(r, h.text.translate(langOf(r), title), d)
 }
 
 // formatBreaks writes breaks one a line, "12:00-13:00".
@@ -765,15 +765,15 @@ func (h *Handler) updateEvent(w http.ResponseWriter, r *http.Request) {
 
 // introduceError says why a meeting opened no introduction, in the reader's
 // language.
-func introduceError(lang string, err error) string {
+func (h *Handler) introduceError(lang string, err error) string {
 	switch kakehashi.ErrorCode(err) {
 	case kakehashi.EINVALID:
-		return translate(lang, "events.intro.err.nolisting")
+		return h.text.translate(lang, "events.intro.err.nolisting")
 	case kakehashi.ECONFLICT:
 		if strings.Contains(kakehashi.ErrorMessage(err), "already") {
-			return translate(lang, "events.intro.err.already")
+			return h.text.translate(lang, "events.intro.err.already")
 		}
-		return translate(lang, "events.intro.err.notheld")
+		return h.text.translate(lang, "events.intro.err.notheld")
 	}
 	return kakehashi.ErrorMessage(err)
 }
@@ -799,7 +799,7 @@ func (h *Handler) eventIntroduce(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, kakehashi.Errorf(kakehashi.ENOTFOUND, "meeting %d not found at event %d", id, e.ID))
 		return
 	}
-	in := &kakehashi.Introduction{Message: translate(langOf(r), "events.intro.message")}
+	in := &kakehashi.Introduction{Message: h.text.translate(langOf(r), "events.intro.message")}
 	if err := h.store.IntroduceMeeting(ctx, id, in, u); err != nil {
 		status := http.StatusUnprocessableEntity
 		switch kakehashi.ErrorCode(err) {
@@ -810,7 +810,7 @@ func (h *Handler) eventIntroduce(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
-		msg := introduceError(langOf(r), err)
+		msg := h.introduceError(langOf(r), err)
 		if r.PostFormValue("back") == "event" {
 			h.formFailed(w, r, e, "introduce", err, func(d *eventData) {
 				clear(d.Errors)
@@ -822,7 +822,7 @@ func (h *Handler) eventIntroduce(w http.ResponseWriter, r *http.Request) {
 		if e == nil {
 			return
 		}
-		h.render(w, r, status, "event_agenda", h.view(r, translate(langOf(r), "events.agenda"),
+		h.render(w, r, status, "event_agenda", h.view(r, h.text.translate(langOf(r), "events.agenda"),
 			&agendaData{Event: e, Items: items, Failed: id, Error: msg}))
 		return
 	}

@@ -152,9 +152,9 @@ func formErrors(lang string, p *kakehashi.Problems, l *kakehashi.Listing) map[st
 
 func (h *Handler) formView(r *http.Request, d *formData) *view {
 	lang := langOf(r)
-	title := translate(lang, "form.new.title")
+	title := h.text.translate(lang, "form.new.title")
 	if d.Edit {
-		title = translate(lang, "form.edit.title")
+		title = h.text.translate(lang, "form.edit.title")
 	}
 	u := kakehashi.UserFromContext(r.Context())
 	if u.IsStaff() && len(d.Orgs) == 0 {
@@ -206,7 +206,7 @@ func (h *Handler) createListing(w http.ResponseWriter, r *http.Request) {
 	d := &formData{L: l}
 	p := listingForm(r, l, d)
 	if !kakehashi.CanCreateListingFor(u, l.OrgID) {
-		p.Add("org_id", "%s", translate(langOf(r), "form.noorg"))
+		p.Add("org_id", "%s", h.text.translate(langOf(r), "form.noorg"))
 	}
 	if d.Errors = formErrors(langOf(r), p, l); d.Errors != nil {
 		h.render(w, r, http.StatusUnprocessableEntity, "form", h.formView(r, d))
@@ -359,15 +359,15 @@ func (h *Handler) adminUsers(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "admin_users", h.view(r, translate(langOf(r), "admin.users"), d))
+	h.render(w, r, http.StatusOK, "admin_users", h.view(r, h.text.translate(langOf(r), "admin.users"), d))
 }
 
 // passwordMessage says in lang why a new password is refused.
-func passwordMessage(lang string, p auth.PasswordProblem) string {
+func (h *Handler) passwordMessage(lang string, p auth.PasswordProblem) string {
 	if p == auth.PasswordTooShort {
-		return translate(lang, "password.too_short", auth.MinPasswordLength)
+		return h.text.translate(lang, "password.too_short", auth.MinPasswordLength)
 	}
-	return translate(lang, "password."+string(p))
+	return h.text.translate(lang, "password."+string(p))
 }
 
 func (h *Handler) adminCreateUser(w http.ResponseWriter, r *http.Request) {
@@ -383,7 +383,7 @@ func (h *Handler) adminCreateUser(w http.ResponseWriter, r *http.Request) {
 	}
 	errs := map[string]string{}
 	if p := auth.CheckPassword(r.PostFormValue("password"), f["email"], f["name"]); p != "" {
-		errs["password"] = passwordMessage(langOf(r), p)
+		errs["password"] = h.passwordMessage(langOf(r), p)
 	} else if hash, err := auth.HashPassword(r.PostFormValue("password"), auth.DefaultParams); err == nil {
 		u.PasswordHash = hash
 	}
@@ -392,7 +392,7 @@ func (h *Handler) adminCreateUser(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !kakehashi.CanWriteUser(actor, nil, u):
 		// Coordinators do not make accounts: refused, with the form.
-		status, errs["form"] = http.StatusForbidden, translate(langOf(r), "error.forbidden")
+		status, errs["form"] = http.StatusForbidden, h.text.translate(langOf(r), "error.forbidden")
 	case len(errs) == 0:
 		if err = h.store.CreateUser(r.Context(), u, actor); err != nil {
 			if code := kakehashi.ErrorCode(err); code != kakehashi.EINVALID && code != kakehashi.ECONFLICT {
@@ -413,7 +413,7 @@ func (h *Handler) adminCreateUser(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, status, "admin_users", h.view(r, translate(langOf(r), "admin.users"), d))
+	h.render(w, r, status, "admin_users", h.view(r, h.text.translate(langOf(r), "admin.users"), d))
 }
 
 func (h *Handler) adminOrgs(w http.ResponseWriter, r *http.Request) {
@@ -426,7 +426,7 @@ func (h *Handler) adminOrgs(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "admin_orgs", h.view(r, translate(langOf(r), "admin.orgs"), d))
+	h.render(w, r, http.StatusOK, "admin_orgs", h.view(r, h.text.translate(langOf(r), "admin.orgs"), d))
 }
 
 func (h *Handler) adminCreateOrg(w http.ResponseWriter, r *http.Request) {
@@ -456,5 +456,5 @@ func (h *Handler) adminCreateOrg(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusUnprocessableEntity, "admin_orgs", h.view(r, translate(langOf(r), "admin.orgs"), d))
+	h.render(w, r, http.StatusUnprocessableEntity, "admin_orgs", h.view(r, h.text.translate(langOf(r), "admin.orgs"), d))
 }

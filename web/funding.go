@@ -99,7 +99,7 @@ func (v *view) Programme(f *kakehashi.FundingCall) string {
 // AmountRange writes a funding call's amount range with its currency.
 func (v *view) AmountRange(f *kakehashi.FundingCall) string {
 	if f.AmountMin == 0 {
-		return translate(v.Lang, "fund.upto", formatAmount(f.AmountMax, f.Currency)+" "+f.Currency)
+		return v.text.translate(v.Lang, "fund.upto", formatAmount(f.AmountMax, f.Currency)+" "+f.Currency)
 	}
 	return formatAmount(f.AmountMin, f.Currency) + "–" + formatAmount(f.AmountMax, f.Currency) + " " + f.Currency
 }
@@ -117,13 +117,13 @@ func (v *view) Rule(r kakehashi.FundingRule) string {
 			args[0] = formatDate(v.Lang, t)
 		}
 	case "applicant":
-		args[1], args[2] = label(v.Lang, r.Args[1]), countryName(v.Lang, r.Args[2])
+		args[1], args[2] = v.text.label(v.Lang, r.Args[1]), v.text.countryName(v.Lang, r.Args[2])
 	}
 	key := "fund.rule." + r.Rule
-	if _, ok := lookup(key); !ok {
+	if _, ok := v.text.lookup(key); !ok {
 		return r.Detail
 	}
-	return translate(v.Lang, key, args...)
+	return v.text.translate(v.Lang, key, args...)
 }
 
 // ---- The list -------------------------------------------------------------------
@@ -166,7 +166,7 @@ func (h *Handler) fundingCalls(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.SortStableFunc(d.Open, func(a, b *kakehashi.FundingCall) int { return a.Deadline.Compare(b.Deadline) })
-	h.render(w, r, http.StatusOK, "funding", h.view(r, translate(langOf(r), "fund.list.title"), d))
+	h.render(w, r, http.StatusOK, "funding", h.view(r, h.text.translate(langOf(r), "fund.list.title"), d))
 }
 
 // ---- A funding call's page ---------------------------------------------------------
@@ -228,7 +228,7 @@ func (h *Handler) fundingFormView(r *http.Request, d *fundingFormData) *view {
 	if d.F.ID != 0 {
 		title = "fund.edit.title"
 	}
-	return h.view(r, translate(langOf(r), title), d)
+	return h.view(r, h.text.translate(langOf(r), title), d)
 }
 
 func (h *Handler) newFundingCall(w http.ResponseWriter, r *http.Request) {
@@ -297,7 +297,7 @@ func (h *Handler) saveFundingCall(w http.ResponseWriter, r *http.Request, u *kak
 		switch {
 		case refused:
 			// Not the funder's admin: refused, with the form and the reason.
-			status, d.Errors = http.StatusForbidden, map[string]string{"form": translate(langOf(r), "fund.form.notadmin")}
+			status, d.Errors = http.StatusForbidden, map[string]string{"form": h.text.translate(langOf(r), "fund.form.notadmin")}
 		case fc.ID == 0:
 			err = h.store.CreateFundingCall(r.Context(), fc, u)
 		default:

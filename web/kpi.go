@@ -110,11 +110,11 @@ func (h *Handler) kpiReport(w http.ResponseWriter, r *http.Request) (httpapi.KPI
 	if err != nil {
 		// A bad filter is the visitor's to fix: say which parameter.
 		lang := langOf(r)
-		msg := translate(lang, "kpi.badfilter")
+		msg := h.text.translate(lang, "kpi.badfilter")
 		for _, fe := range kakehashi.FieldErrors(err) {
 			msg += " " + fe.Field + ": " + fe.Message + "."
 		}
-		h.render(w, r, http.StatusUnprocessableEntity, "error", h.view(r, translate(lang, "kpi.title"), msg))
+		h.render(w, r, http.StatusUnprocessableEntity, "error", h.view(r, h.text.translate(lang, "kpi.title"), msg))
 		return q, nil
 	}
 	rep, err := h.store.KPIs(r.Context(), f)
@@ -131,7 +131,7 @@ func (h *Handler) kpis(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := langOf(r)
-	t := func(k string) string { return translate(lang, k) }
+	t := func(k string) string { return h.text.translate(lang, k) }
 	figures := []string{t("kpi.listings"), t("kpi.interests"), t("kpi.introductions"), t("kpi.agreements")}
 	m := []kakehashi.KPIMetric{rep.Listings, rep.Interests, rep.Introductions, rep.Agreements}
 	d := kpiData{Q: q, R: rep, Kinds: kakehashi.OrgKinds, CSV: "/kpis.csv?" + r.URL.RawQuery, Fields: fieldOptions(),
@@ -139,21 +139,21 @@ func (h *Handler) kpis(w http.ResponseWriter, r *http.Request) {
 	if !rep.AsOf.IsZero() {
 		d.AsOf = rep.AsOf.UTC().Format("2006-01-02 15:04 UTC")
 	}
-	d.Charts = append(d.Charts, newChart("kpi-funnel", t("kpi.funnel"), countsChart(lang, label, []string{t("kpi.count")}, rep.Funnel)))
+	d.Charts = append(d.Charts, newChart("kpi-funnel", t("kpi.funnel"), countsChart(lang, h.text.label, []string{t("kpi.count")}, rep.Funnel)))
 	for _, b := range []struct {
 		id, title string
 		name      func(string, string) string
 		get       func(kakehashi.KPIMetric) []kakehashi.KPICount
 	}{
-		{"kpi-country", t("kpi.bycountry"), countryName, func(m kakehashi.KPIMetric) []kakehashi.KPICount { return m.ByCountry }},
-		{"kpi-kind", t("kpi.bykind"), label, func(m kakehashi.KPIMetric) []kakehashi.KPICount { return m.ByOrgKind }},
+		{"kpi-country", t("kpi.bycountry"), h.text.countryName, func(m kakehashi.KPIMetric) []kakehashi.KPICount { return m.ByCountry }},
+		{"kpi-kind", t("kpi.bykind"), h.text.label, func(m kakehashi.KPIMetric) []kakehashi.KPICount { return m.ByOrgKind }},
 		{"kpi-field", t("kpi.byfield"), fieldLabel, func(m kakehashi.KPIMetric) []kakehashi.KPICount { return m.ByField }},
-		{"kpi-sector", t("kpi.bysector"), label, func(m kakehashi.KPIMetric) []kakehashi.KPICount { return m.BySector }},
-		{"kpi-partnership", t("kpi.bypartnership"), label, func(m kakehashi.KPIMetric) []kakehashi.KPICount { return m.ByPartnership }},
+		{"kpi-sector", t("kpi.bysector"), h.text.label, func(m kakehashi.KPIMetric) []kakehashi.KPICount { return m.BySector }},
+		{"kpi-partnership", t("kpi.bypartnership"), h.text.label, func(m kakehashi.KPIMetric) []kakehashi.KPICount { return m.ByPartnership }},
 	} {
 		d.Charts = append(d.Charts, newChart(b.id, b.title, countsChart(lang, b.name, figures, b.get(m[0]), b.get(m[1]), b.get(m[2]), b.get(m[3]))))
 	}
-	d.Charts = append(d.Charts, newChart("kpi-reasons", t("kpi.reasons"), countsChart(lang, label, []string{t("kpi.count")}, rep.DeclineReasons)))
+	d.Charts = append(d.Charts, newChart("kpi-reasons", t("kpi.reasons"), countsChart(lang, h.text.label, []string{t("kpi.count")}, rep.DeclineReasons)))
 	h.render(w, r, http.StatusOK, "kpi", h.view(r, t("kpi.title"), d))
 }
 
@@ -194,7 +194,7 @@ func (h *Handler) factBook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := langOf(r)
-	t := func(k string) string { return translate(lang, k) }
+	t := func(k string) string { return h.text.translate(lang, k) }
 	same := func(_, k string) string { return k }
 	d := factBookData{O: o, F: fb}
 	d.Charts = append(d.Charts, newChart("fb-months", t("kpi.fb.permonth"), countsChart(lang, same, []string{t("kpi.listings")}, fb.ListingsPerMonth)))
@@ -203,9 +203,9 @@ func (h *Handler) factBook(w http.ResponseWriter, r *http.Request) {
 	}
 	if fb.Pipeline {
 		d.Charts = append(d.Charts,
-			newChart("fb-stages", t("kpi.fb.stages"), countsChart(lang, label, []string{t("kpi.count")}, fb.IntroductionsByStage)),
-			newChart("fb-types", t("kpi.fb.types"), countsChart(lang, label, []string{t("kpi.count")}, fb.AgreementsByType)),
-			newChart("fb-partners", t("kpi.fb.partners"), countsChart(lang, countryName, []string{t("kpi.count")}, fb.PartnersByCountry)))
+			newChart("fb-stages", t("kpi.fb.stages"), countsChart(lang, h.text.label, []string{t("kpi.count")}, fb.IntroductionsByStage)),
+			newChart("fb-types", t("kpi.fb.types"), countsChart(lang, h.text.label, []string{t("kpi.count")}, fb.AgreementsByType)),
+			newChart("fb-partners", t("kpi.fb.partners"), countsChart(lang, h.text.countryName, []string{t("kpi.count")}, fb.PartnersByCountry)))
 	}
 	h.render(w, r, http.StatusOK, "factbook", h.view(r, o.Name+" — "+t("kpi.fb.title"), d))
 }

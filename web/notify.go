@@ -100,7 +100,7 @@ func (h *Handler) alertsPage(w http.ResponseWriter, r *http.Request, status int,
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, status, "alerts", h.view(r, translate(langOf(r), "alerts.title"), d))
+	h.render(w, r, status, "alerts", h.view(r, h.text.translate(langOf(r), "alerts.title"), d))
 }
 
 // createAlert saves an alert on the posted need (listing_id); one the user
@@ -118,7 +118,7 @@ func (h *Handler) createAlert(w http.ResponseWriter, r *http.Request) {
 	case kakehashi.ECONFLICT:
 		http.Redirect(w, r, "/alerts?exists=1", http.StatusSeeOther)
 	case kakehashi.EINVALID:
-		h.alertsPage(w, r, http.StatusUnprocessableEntity, u, &alertsData{Error: translate(langOf(r), "alerts.invalid")})
+		h.alertsPage(w, r, http.StatusUnprocessableEntity, u, &alertsData{Error: h.text.translate(langOf(r), "alerts.invalid")})
 	default:
 		h.fail(w, r, err)
 	}
@@ -256,7 +256,7 @@ func (h *Handler) hooksPage(w http.ResponseWriter, r *http.Request, status int, 
 		// The page holds a secret: keep it out of every cache.
 		w.Header().Set("Cache-Control", "no-store")
 	}
-	h.render(w, r, status, "webhooks", h.view(r, translate(langOf(r), "hooks.title")+": "+d.Org.Name, d))
+	h.render(w, r, status, "webhooks", h.view(r, h.text.translate(langOf(r), "hooks.title")+": "+d.Org.Name, d))
 }
 
 func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request) {
@@ -281,7 +281,7 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request) {
 		d.Created, d.URL, d.Events = hook, "", notify.Events
 		h.hooksPage(w, r, http.StatusOK, d)
 	case kakehashi.EINVALID, kakehashi.ECONFLICT:
-		d.Errors = hookErrors(langOf(r), err)
+		d.Errors = h.hookErrors(langOf(r), err)
 		h.hooksPage(w, r, http.StatusUnprocessableEntity, d)
 	default:
 		h.fail(w, r, err)
@@ -327,12 +327,12 @@ func (h *Handler) webhook(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "webhooks", h.view(r, translate(langOf(r), "hooks.deliveries")+": "+d.Hook.URL, d))
+	h.render(w, r, http.StatusOK, "webhooks", h.view(r, h.text.translate(langOf(r), "hooks.deliveries")+": "+d.Hook.URL, d))
 }
 
 // hookErrors maps a webhook's validation errors to the form's fields, in
 // the reader's language ("events[0]" → "events").
-func hookErrors(lang string, err error) map[string]string {
+func (h *Handler) hookErrors(lang string, err error) map[string]string {
 	out := map[string]string{}
 	for _, fe := range kakehashi.FieldErrors(err) {
 		name, _, _ := strings.Cut(fe.Field, "[")
@@ -341,11 +341,11 @@ func hookErrors(lang string, err error) map[string]string {
 		}
 		switch {
 		case name == "url" && strings.HasPrefix(fe.Message, "must be an absolute"):
-			out[name] = translate(lang, "hooks.err.url")
+			out[name] = h.text.translate(lang, "hooks.err.url")
 		case name == "url" && (strings.HasPrefix(fe.Message, "must be a public address") || strings.HasPrefix(fe.Message, "must name its host")):
-			out[name] = translate(lang, "hooks.err.address")
+			out[name] = h.text.translate(lang, "hooks.err.address")
 		case name == "events":
-			out[name] = translate(lang, "hooks.err.events")
+			out[name] = h.text.translate(lang, "hooks.err.events")
 		default:
 			out[name] = validationMessage(lang, fe.Message)
 		}

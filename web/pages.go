@@ -76,10 +76,10 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	})
 	ccs = ccs[:min(len(ccs), 10)]
 	for _, cc := range ccs {
-		chart.Labels = append(chart.Labels, countryName(lang, cc))
+		chart.Labels = append(chart.Labels, h.text.countryName(lang, cc))
 	}
 	for _, side := range kakehashi.Sides {
-		s := series{Label: label(lang, string(side))}
+		s := series{Label: h.text.label(lang, string(side))}
 		for _, cc := range ccs {
 			s.Data = append(s.Data, perSide[side][cc])
 		}
@@ -224,7 +224,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Hits = append(d.Hits, hv)
 	}
-	d.Facets = facetOptions(lang, res.Facets, f)
+	d.Facets = h.facetOptions(lang, res.Facets, f)
 	if d.Page > 1 {
 		// A page past the results links back to the last one with some
 		// (the total is exact: facets were counted).
@@ -237,7 +237,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("HX-Request") == "true" {
 		w.Header().Set("Cache-Control", "no-store")
 	}
-	h.render(w, r, status, "search", h.view(r, translate(lang, "search.title"), d))
+	h.render(w, r, status, "search", h.view(r, h.text.translate(lang, "search.title"), d))
 }
 
 func pageURL(q url.Values, page int) string {
@@ -251,7 +251,7 @@ func pageURL(q url.Values, page int) string {
 
 // facetOptions turns facet counts into sorted options, keeping a selected
 // value listed even when nothing matches it.
-func facetOptions(lang string, facets map[string]map[string]int, f search.Filter) map[string][]facetOption {
+func (h *Handler) facetOptions(lang string, facets map[string]map[string]int, f search.Filter) map[string][]facetOption {
 	selected := map[string]string{"side": string(f.Side), "kind": string(f.Kind), "country": f.Country, "language": f.Language,
 		"partnership": string(f.Partnership)}
 	if len(f.Fields) > 0 {
@@ -264,10 +264,10 @@ func facetOptions(lang string, facets map[string]map[string]int, f search.Filter
 	for name, counts := range facets {
 		var opts []facetOption
 		for v, n := range counts {
-			opts = append(opts, facetOption{Value: v, Count: n, Selected: selected[name] == v, Label: facetLabel(lang, name, v)})
+			opts = append(opts, facetOption{Value: v, Count: n, Selected: selected[name] == v, Label: h.facetLabel(lang, name, v)})
 		}
 		if s := selected[name]; s != "" && counts[s] == 0 {
-			opts = append(opts, facetOption{Value: s, Selected: true, Label: facetLabel(lang, name, s)})
+			opts = append(opts, facetOption{Value: s, Selected: true, Label: h.facetLabel(lang, name, s)})
 		}
 		sort.Slice(opts, func(i, j int) bool {
 			if name == "trl" || name == "field" {
@@ -280,16 +280,16 @@ func facetOptions(lang string, facets map[string]map[string]int, f search.Filter
 	return out
 }
 
-func facetLabel(lang, facet, v string) string {
+func (h *Handler) facetLabel(lang, facet, v string) string {
 	switch facet {
 	case "country":
-		return countryName(lang, v)
+		return h.text.countryName(lang, v)
 	case "field":
 		return fieldName(v)
 	case "trl":
 		return "TRL " + v
 	}
-	return label(lang, v)
+	return h.text.label(lang, v)
 }
 
 // snippet picks the part of the summary (or body) around the first matched
@@ -553,7 +553,7 @@ type loginData struct {
 
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 	lang := langOf(r)
-	h.render(w, r, http.StatusOK, "login", h.view(r, translate(lang, "login.title"), loginData{Next: safeNext(r.URL.Query().Get("next"))}))
+	h.render(w, r, http.StatusOK, "login", h.view(r, h.text.translate(lang, "login.title"), loginData{Next: safeNext(r.URL.Query().Get("next"))}))
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
@@ -561,19 +561,19 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	email, pw, next := r.PostFormValue("email"), r.PostFormValue("password"), safeNext(r.PostFormValue("next"))
 	_, cookie, err := h.auth.SignIn(r.Context(), email, pw)
 	if err != nil {
-		d := loginData{Email: email, Next: next, Error: translate(lang, "login.failed")}
+		d := loginData{Email: email, Next: next, Error: h.text.translate(lang, "login.failed")}
 		status := http.StatusUnauthorized
 		var retry interface{ RetryAfter() time.Duration }
 		if errors.As(err, &retry) {
 			wait := retry.RetryAfter()
 			minutes := int((wait + time.Minute - 1) / time.Minute)
-			d.Error, status = translate(lang, "login.toomany", max(minutes, 1)), http.StatusTooManyRequests
+			d.Error, status = h.text.translate(lang, "login.toomany", max(minutes, 1)), http.StatusTooManyRequests
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		} else if kakehashi.ErrorCode(err) != kakehashi.EUNAUTHORIZED {
 			h.fail(w, r, err)
 			return
 		}
-		h.render(w, r, status, "login", h.view(r, translate(lang, "login.title"), d))
+		h.render(w, r, status, "login", h.view(r, h.text.translate(lang, "login.title"), d))
 		return
 	}
 	http.SetCookie(w, cookie)
@@ -637,5 +637,5 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) {
 			d.Matches = append(d.Matches, dashMatch{For: l, Hits: hits, Best: best})
 		}
 	}
-	h.render(w, r, http.StatusOK, "dashboard", h.view(r, translate(langOf(r), "dash.title"), d))
+	h.render(w, r, http.StatusOK, "dashboard", h.view(r, h.text.translate(langOf(r), "dash.title"), d))
 }

@@ -113,10 +113,10 @@ func (v *view) pipeLabel(prefix, value string) string {
 	if value == "" {
 		return ""
 	}
-	if _, ok := lookup(prefix + value); !ok {
+	if _, ok := v.text.lookup(prefix + value); !ok {
 		return value
 	}
-	return translate(v.Lang, prefix+value)
+	return v.text.translate(v.Lang, prefix+value)
 }
 
 // Reasons lists the reasons a decline or a loss may give.
@@ -233,10 +233,10 @@ var pipelineMessages = []struct{ prefix, key string }{
 	{"is required to reach the agreement stage", "pipe.err.agreement"},
 }
 
-func pipelineMessage(lang, msg string) string {
+func (h *Handler) pipelineMessage(lang, msg string) string {
 	for _, m := range pipelineMessages {
 		if strings.HasPrefix(msg, m.prefix) {
-			return translate(lang, m.key)
+			return h.text.translate(lang, m.key)
 		}
 	}
 	return validationMessage(lang, msg)
@@ -244,7 +244,7 @@ func pipelineMessage(lang, msg string) string {
 
 // pipelineErrors maps an error's field errors to form fields, in the
 // reader's language ("agreement.parties[1]" → "agreement.parties").
-func pipelineErrors(lang string, err error) map[string]string {
+func (h *Handler) pipelineErrors(lang string, err error) map[string]string {
 	out := map[string]string{}
 	for _, fe := range kakehashi.FieldErrors(err) {
 		name := fe.Field
@@ -252,7 +252,7 @@ func pipelineErrors(lang string, err error) map[string]string {
 			name = name[:i]
 		}
 		if _, dup := out[name]; !dup {
-			out[name] = pipelineMessage(lang, fe.Message)
+			out[name] = h.pipelineMessage(lang, fe.Message)
 		}
 	}
 	return out
@@ -371,7 +371,7 @@ func (h *Handler) expressInterest(w http.ResponseWriter, r *http.Request) {
 	if v := strings.TrimSpace(r.PostFormValue("related_listing_id")); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
-			st.Errors["related_listing_id"] = pipelineMessage(langOf(r), "must be one of your organization's listings")
+			st.Errors["related_listing_id"] = h.pipelineMessage(langOf(r), "must be one of your organization's listings")
 		}
 		st.Related = n
 	}
@@ -386,14 +386,14 @@ func (h *Handler) expressInterest(w http.ResponseWriter, r *http.Request) {
 	}
 	switch kakehashi.ErrorCode(err) {
 	case "", kakehashi.EINVALID:
-		for k, v := range pipelineErrors(langOf(r), err) {
+		for k, v := range h.pipelineErrors(langOf(r), err) {
 			if _, dup := st.Errors[k]; !dup {
 				st.Errors[k] = v
 			}
 		}
 		st.Errors = gatherErrors("interest", st.Errors)
 	case kakehashi.ECONFLICT:
-		st.Errors["form"] = translate(langOf(r), "interest.conflict")
+		st.Errors["form"] = h.text.translate(langOf(r), "interest.conflict")
 	default:
 		h.fail(w, r, err)
 		return
@@ -583,7 +583,7 @@ func (h *Handler) introductions(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "introductions", h.view(r, translate(langOf(r), "intros.title"), d))
+	h.render(w, r, http.StatusOK, "introductions", h.view(r, h.text.translate(langOf(r), "intros.title"), d))
 }
 
 // MyIntroductions is the dashboard's short list: the viewer's open
@@ -774,7 +774,7 @@ func (h *Handler) introPage(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	d.Parties = strings.Join(parties, ", ")
 	d.Today = h.now().UTC().Format(time.DateOnly)
-	title := translate(langOf(r), "intro.title")
+	title := h.text.translate(langOf(r), "intro.title")
 	if d.Listing != nil {
 		title += ": " + d.Listing.Title
 	}
@@ -782,7 +782,7 @@ func (h *Handler) introPage(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 // transitionForm reads the action forms of the introduction page.
-func transitionForm(r *http.Request, action string, in *kakehashi.Introduction) (*kakehashi.Transition, map[string]string, map[string]string) {
+func (h *Handler) transitionForm(r *http.Request, action string, in *kakehashi.Introduction) (*kakehashi.Transition, map[string]string, map[string]string) {
 	f := r.PostForm
 	form := map[string]string{}
 	for k := range f {
@@ -810,7 +810,7 @@ func transitionForm(r *http.Request, action string, in *kakehashi.Introduction) 
 			Currency: strings.ToUpper(strings.TrimSpace(f.Get("currency")))}
 		v, err := parseAmount(f.Get("value"), a.Currency)
 		if err != nil {
-			errs["agreement.value"] = translate(lang, "pipe.err.amount")
+			errs["agreement.value"] = h.text.translate(lang, "pipe.err.amount")
 		}
 		a.Value = v
 		if ds := strings.TrimSpace(f.Get("date")); ds != "" {
@@ -837,10 +837,10 @@ func (h *Handler) transition(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := r.PostFormValue("action")
-	t, form, errs := transitionForm(r, action, in)
+	t, form, errs := h.transitionForm(r, action, in)
 	d := &introData{Action: action, Form: form, Errors: errs}
 	if t == nil {
-		d.Errors["form"] = translate(langOf(r), "intro.unknown")
+		d.Errors["form"] = h.text.translate(langOf(r), "intro.unknown")
 		h.introPage(w, r, http.StatusUnprocessableEntity, u, in, d)
 		return
 	}
@@ -855,7 +855,7 @@ func (h *Handler) transition(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/introductions/"+strconv.FormatInt(in.ID, 10)+"?done=1", http.StatusSeeOther)
 			return
 		case kakehashi.EINVALID:
-			d.Errors = pipelineErrors(langOf(r), err)
+			d.Errors = h.pipelineErrors(langOf(r), err)
 			if len(d.Errors) == 0 {
 				d.Errors["form"] = kakehashi.ErrorMessage(err)
 			}
@@ -921,7 +921,7 @@ func (h *Handler) assignCoordinator(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/introductions/"+strconv.FormatInt(in.ID, 10)+"?done=1", http.StatusSeeOther)
 	case kakehashi.EINVALID:
 		d := &introData{Action: "assign", Form: map[string]string{"coordinator_id": r.PostFormValue("coordinator_id")},
-			Errors: gatherErrors("assign", pipelineErrors(langOf(r), err))}
+			Errors: gatherErrors("assign", h.pipelineErrors(langOf(r), err))}
 		h.introPage(w, r, http.StatusUnprocessableEntity, u, in, d)
 	default:
 		h.fail(w, r, err)
@@ -940,7 +940,7 @@ func (h *Handler) postMessage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/introductions/"+strconv.FormatInt(in.ID, 10)+"?posted=1#messages", http.StatusSeeOther)
 	case kakehashi.EINVALID:
 		d := &introData{Action: "message", Form: map[string]string{"body": r.PostFormValue("body")},
-			Errors: gatherErrors("message", pipelineErrors(langOf(r), err))}
+			Errors: gatherErrors("message", h.pipelineErrors(langOf(r), err))}
 		h.introPage(w, r, http.StatusUnprocessableEntity, u, in, d)
 	default:
 		h.fail(w, r, err)
@@ -989,7 +989,7 @@ func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Items = append(d.Items, it)
 	}
-	h.render(w, r, http.StatusOK, "inbox", h.view(r, translate(langOf(r), "inbox.title"), d))
+	h.render(w, r, http.StatusOK, "inbox", h.view(r, h.text.translate(langOf(r), "inbox.title"), d))
 }
 
 // markRead marks the notifications the inbox showed unread as read (not

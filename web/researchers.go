@@ -153,7 +153,7 @@ func (h *Handler) experts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Full = true
-	h.render(w, r, status, "researchers_experts", h.view(r, translate(langOf(r), "experts.title"), d))
+	h.render(w, r, status, "researchers_experts", h.view(r, h.text.translate(langOf(r), "experts.title"), d))
 }
 
 // ---- List and profile ----------------------------------------------------------
@@ -223,7 +223,7 @@ func (h *Handler) researchers(w http.ResponseWriter, r *http.Request) {
 			d.Rows = append(d.Rows, row)
 		}
 	}
-	h.render(w, r, status, "researchers", h.view(r, translate(langOf(r), "researchers.title"), d))
+	h.render(w, r, status, "researchers", h.view(r, h.text.translate(langOf(r), "researchers.title"), d))
 }
 
 type researcherData struct {
@@ -411,7 +411,7 @@ func (h *Handler) renderResearcherForm(w http.ResponseWriter, r *http.Request, u
 	if d.Edit {
 		title = "researchers.edit"
 	}
-	h.render(w, r, status, "researcher_form", h.view(r, translate(langOf(r), title), d))
+	h.render(w, r, status, "researcher_form", h.view(r, h.text.translate(langOf(r), title), d))
 }
 
 func (h *Handler) newResearcher(w http.ResponseWriter, r *http.Request) {
@@ -475,7 +475,7 @@ func (h *Handler) createResearcher(w http.ResponseWriter, r *http.Request) {
 	if d.Errors = fieldErrors(lang, p.Err("researcher"), x.Validate()); len(d.Errors) == 0 {
 		switch {
 		case !kakehashi.CanCreateResearcher(u, x):
-			d.Errors = map[string]string{"form": translate(lang, "researchers.form.forbidden")}
+			d.Errors = map[string]string{"form": h.text.translate(lang, "researchers.form.forbidden")}
 		default:
 			if d.Errors, err = h.checkLinks(r.Context(), u, nil, x); err != nil {
 				h.fail(w, r, err)

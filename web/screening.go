@@ -152,5 +152,5 @@ func (h *Handler) screeningPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	h.render(w, r, http.StatusOK, "screening", h.view(r, translate(langOf(r), "screen.title"), d))
+	h.render(w, r, http.StatusOK, "screening", h.view(r, h.text.translate(langOf(r), "screen.title"), d))
 }

@@ -86,6 +86,8 @@ type Handler struct {
 	log    *slog.Logger
 	now    func() time.Time
 	pages  map[string]*template.Template
+	// text is the interface text in both languages (web/i18n/*.json).
+	text *catalog
 	// assets maps a static file's name to its content-hashed URL, and back.
 	assets   map[string]string
 	byHashed map[string]string
@@ -144,6 +146,11 @@ func New(store Store, engine Engine, auth Auth, log *slog.Logger) (*Handler, err
 	h := &Handler{store: store, engine: engine, auth: auth, log: log, now: time.Now, stallAfter: defaultStallAfter,
 		assets: map[string]string{}, byHashed: map[string]string{}}
 	h.createIntroduction = store.CreateIntroduction
+	text, err := loadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	h.text = text
 	if err := h.fingerprint(); err != nil {
 		return nil, err
 	}
@@ -277,6 +284,8 @@ type view struct {
 	Assets map[string]string
 	Data   any
 	h      *Handler
+	// text is the Handler's interface text, which T, L and Country read.
+	text *catalog
 	// ctx is the request's, for the few things a page reads while it is
 	// drawn (the header's unread count); unread caches that count.
 	ctx    context.Context
@@ -284,13 +293,13 @@ type view struct {
 }
 
 // T translates key.
-func (v *view) T(key string, args ...any) string { return translate(v.Lang, key, args...) }
+func (v *view) T(key string, args ...any) string { return v.text.translate(v.Lang, key, args...) }
 
 // L names an enumeration value.
-func (v *view) L(value any) string { return label(v.Lang, fmt.Sprint(value)) }
+func (v *view) L(value any) string { return v.text.label(v.Lang, fmt.Sprint(value)) }
 
 // Country names a country code.
-func (v *view) Country(cc string) string { return countryName(v.Lang, cc) }
+func (v *view) Country(cc string) string { return v.text.countryName(v.Lang, cc) }
 
 // Date formats a time as a date, in Japan time for the Japanese interface.
 func (v *view) Date(t any) string {
@@ -321,11 +330,11 @@ func (v *view) Fit(r search.FitReason) string {
 		case r.Check == "partnership":
 			var names []string
 			for _, p := range strings.Split(a, ", ") {
-				names = append(names, label(v.Lang, p))
+				names = append(names, v.text.label(v.Lang, p))
 			}
 			args[i] = strings.Join(names, ", ")
 		case r.Check == "country":
-			args[i] = countryName(v.Lang, a)
+			args[i] = v.text.countryName(v.Lang, a)
 		case r.Check == "deadline" && i == 0:
 			if t, err := time.Parse(time.DateOnly, a); err == nil {
 				args[i] = formatDate(v.Lang, t)
@@ -337,10 +346,10 @@ func (v *view) Fit(r search.FitReason) string {
 		}
 	}
 	key := "fit." + r.Check + "." + r.Reason
-	if _, ok := lookup(key); !ok {
+	if _, ok := v.text.lookup(key); !ok {
 		return r.Detail
 	}
-	return translate(v.Lang, key, args...)
+	return v.text.translate(v.Lang, key, args...)
 }
 
 // Num formats an integer with thousands separators.
@@ -369,7 +378,7 @@ func (v *view) LangSwitch() string {
 
 func (h *Handler) view(r *http.Request, title string, data any) *view {
 	return &view{Lang: langOf(r), User: kakehashi.UserFromContext(r.Context()), Title: title, Path: r.URL.Path,
-		Query: r.URL.RawQuery, Assets: h.assets, Data: data, h: h, ctx: r.Context()}
+		Query: r.URL.RawQuery, Assets: h.assets, Data: data, h: h, text: h.text, ctx: r.Context()}
 }
 
 var templateFuncs = template.FuncMap{
@@ -485,7 +494,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	default:
 		h.log.Error("page failed", "path", r.URL.Path, "err", err)
 	}
-	v := h.view(r, translate(langOf(r), "error.title"), translate(langOf(r), key))
+	v := h.view(r, h.text.translate(langOf(r), "error.title"), h.text.translate(langOf(r), key))
 	h.render(w, r, status, "error", v)
 }
 

@@ -13,26 +13,11 @@ import (
 	"github.com/kakehashi/kakehashi/search"
 )
 
-func TestMessagesAreTranslated(t *testing.T) {
-	seen := map[string]bool{}
-	for _, c := range catalogs {
-		for key := range c {
-			if seen[key] {
-				t.Errorf("message %q is defined twice", key)
-			}
-			seen[key] = true
-		}
-	}
-	for key := range seen {
-		m, _ := lookup(key)
-		if strings.TrimSpace(m[0]) == "" || strings.TrimSpace(m[1]) == "" {
-			t.Errorf("message %q lacks a translation: %q", key, m)
-		}
-		if strings.Count(m[0], "%") != strings.Count(m[1], "%") {
-			t.Errorf("message %q: the translations take different arguments: %q", key, m)
-		}
-	}
-	// Every enumeration value of the domain has a label in both languages.
+// TestEnumerationsAreLabelled checks that every enumeration value of the
+// domain has a label in both languages (i18n_test.go checks the catalogue
+// itself).
+func TestEnumerationsAreLabelled(t *testing.T) {
+	text := testCatalog(t)
 	var values []string
 	for _, v := range kakehashi.Sides {
 		values = append(values, string(v))
@@ -57,32 +42,9 @@ func TestMessagesAreTranslated(t *testing.T) {
 	}
 	values = append(values, kakehashi.Sectors...)
 	for _, v := range values {
-		l, ok := enumLabels[v]
+		l, ok := text.lookup("enum." + v)
 		if !ok || l[0] == "" || l[1] == "" {
 			t.Errorf("no English and Japanese label for %q", v)
-		}
-	}
-}
-
-// TestTemplatesUseKnownMessages finds every {{.T "key"}} in the templates
-// and checks the key exists, so that no page shows a raw key.
-func TestTemplatesUseKnownMessages(t *testing.T) {
-	entries, _ := templateFS.ReadDir("templates")
-	for _, e := range entries {
-		b, _ := templateFS.ReadFile("templates/" + e.Name())
-		s := string(b)
-		for _, marker := range []string{`.T "`, `$v.T "`, `.V.T "`} {
-			for rest := s; ; {
-				i := strings.Index(rest, marker)
-				if i < 0 {
-					break
-				}
-				rest = rest[i+len(marker):]
-				key := rest[:strings.IndexByte(rest, '"')]
-				if _, ok := lookup(key); !ok {
-					t.Errorf("%s uses unknown message %q", e.Name(), key)
-				}
-			}
 		}
 	}
 }
@@ -130,7 +92,7 @@ func TestFormats(t *testing.T) {
 	if got := formatDate(langEN, d); got != "31 Mar 2027" {
 		t.Errorf("en date %q", got)
 	}
-	v := &view{Lang: langJA}
+	v := &view{Lang: langJA, text: testCatalog(t)}
 	if got := v.Date(d); got != "2027年3月31日" {
 		t.Errorf("ja view date %q", got)
 	}
@@ -257,25 +219,26 @@ func FuzzSafeNext(f *testing.F) {
 }
 
 func TestFitInBothLanguages(t *testing.T) {
+	text := testCatalog(t)
 	r := search.FitReason{Check: "partnership", Reason: "shared", Args: []string{"joint_research, license"}, Detail: "both want joint_research, license"}
-	if got := (&view{Lang: langJA}).Fit(r); got != "双方が共同研究, ライセンスを希望" {
+	if got := (&view{Lang: langJA, text: text}).Fit(r); got != "双方が共同研究, ライセンスを希望" {
 		t.Errorf("ja: %q", got)
 	}
-	if got := (&view{Lang: langEN}).Fit(r); got != "both want Joint research, Licence" {
+	if got := (&view{Lang: langEN, text: text}).Fit(r); got != "both want Joint research, Licence" {
 		t.Errorf("en: %q", got)
 	}
 	d := search.FitReason{Check: "deadline", Reason: "open", Args: []string{"2027-03-31", "130"}}
-	if got := (&view{Lang: langJA}).Fit(d); got != "締切 2027年3月31日(残り130日)" {
+	if got := (&view{Lang: langJA, text: text}).Fit(d); got != "締切 2027年3月31日(残り130日)" {
 		t.Errorf("ja deadline: %q", got)
 	}
 	c := search.FitReason{Check: "country", Reason: "need_targets", Args: []string{"GB"}}
-	if got := (&view{Lang: langEN}).Fit(c); got != "the need looks for partners in United Kingdom, the seed's country" {
+	if got := (&view{Lang: langEN, text: text}).Fit(c); got != "the need looks for partners in United Kingdom, the seed's country" {
 		t.Errorf("en country: %q", got)
 	}
 	// Every reason the engine gives has a message.
 	for _, key := range []string{"partnership.unstated", "partnership.shared", "partnership.disjoint", "trl.inside", "trl.outside",
 		"country.seed_targets", "country.need_targets", "country.unstated", "country.elsewhere", "country.hidden", "deadline.none", "deadline.open", "deadline.passed"} {
-		if _, ok := lookup("fit." + key); !ok {
+		if _, ok := text.lookup("fit." + key); !ok {
 			t.Errorf("no message fit.%s", key)
 		}
 	}
