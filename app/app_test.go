@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -87,5 +89,53 @@ func TestKPIQueryFilter(t *testing.T) {
 	}
 	if _, err := (app.KPIQuery{From: "2027-13"}).Filter(now, app.DefaultStallAfter); err == nil {
 		t.Error("a month 13 was accepted")
+	}
+}
+
+// fakeEvents is an EventReader over fixed records.
+type fakeEvents struct {
+	ps       []*kakehashi.Participant
+	rs       []*kakehashi.MeetingRequest
+	ms       []*kakehashi.Meeting
+	listings map[int64]*kakehashi.Listing
+}
+
+func (f *fakeEvents) Listing(_ context.Context, id int64) (*kakehashi.Listing, error) {
+	if l := f.listings[id]; l != nil {
+		return l, nil
+	}
+	return nil, kakehashi.Errorf(kakehashi.ENOTFOUND, "listing %d not found", id)
+}
+
+func (f *fakeEvents) Participants(context.Context, int64) ([]*kakehashi.Participant, error) {
+	return f.ps, nil
+}
+
+func (f *fakeEvents) MeetingRequests(context.Context, int64) ([]*kakehashi.MeetingRequest, error) {
+	return f.rs, nil
+}
+
+func (f *fakeEvents) Meetings(context.Context, int64) ([]*kakehashi.Meeting, error) { return f.ms, nil }
+
+func TestLoadAgenda(t *testing.T) {
+	e, ps, rs := eventFixture()
+	ps[1].ListingIDs = []int64{40, 41, 42} // b's public listing, b's draft, a gone one
+	f := &fakeEvents{ps: ps, rs: rs, ms: []*kakehashi.Meeting{{ID: 7, RequestID: 100, FromID: 1, ToID: 2, Slot: 1}},
+		listings: map[int64]*kakehashi.Listing{
+			40: {ID: 40, OrgID: 2, Status: kakehashi.StatusOpen, Visibility: kakehashi.VisibilityPublic},
+			41: {ID: 41, OrgID: 2, Status: kakehashi.StatusDraft, Visibility: kakehashi.VisibilityPublic},
+		}}
+	ctx := context.Background()
+	a := &kakehashi.User{ID: 10, OrgID: 3}
+	items, err := app.LoadAgenda(ctx, f, a, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 1 || items[0].With.Name != "B" || !slices.Equal(items[0].With.ListingIDs, []int64{40}) {
+		t.Errorf("a's agenda %+v, want the meeting with b showing b's public listing only", items)
+	}
+	items, err = app.LoadAgenda(ctx, f, &kakehashi.User{ID: 77, OrgID: 7}, e)
+	if err != nil || items == nil || len(items) != 0 {
+		t.Errorf("an unregistered user's agenda %#v, %v: want empty, not nil", items, err)
 	}
 }

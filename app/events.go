@@ -54,6 +54,47 @@ type ListingReader interface {
 	Listing(ctx context.Context, id int64) (*kakehashi.Listing, error)
 }
 
+// EventReader is what the event views read from the store
+// (kakehashi.EventService and ListingReader; sqlstore has both).
+type EventReader interface {
+	ListingReader
+	Participants(ctx context.Context, eventID int64) ([]*kakehashi.Participant, error)
+	MeetingRequests(ctx context.Context, eventID int64) ([]*kakehashi.MeetingRequest, error)
+	Meetings(ctx context.Context, eventID int64) ([]*kakehashi.Meeting, error)
+}
+
+// LoadParticipants loads e's registrations as u may see them
+// (ShownParticipants).
+func LoadParticipants(ctx context.Context, r EventReader, u *kakehashi.User, e *kakehashi.Event) ([]*kakehashi.Participant, error) {
+	ps, err := r.Participants(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	return ShownParticipants(ctx, r, u, ps)
+}
+
+// LoadAgenda loads u's agenda at e (Agenda): empty, not nil, when u has not
+// registered.
+func LoadAgenda(ctx context.Context, r EventReader, u *kakehashi.User, e *kakehashi.Event) ([]AgendaItem, error) {
+	ps, err := LoadParticipants(ctx, r, u, e)
+	if err != nil {
+		return nil, err
+	}
+	me := ParticipantOf(u, ps)
+	if me == nil {
+		return []AgendaItem{}, nil
+	}
+	ms, err := r.Meetings(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := r.MeetingRequests(ctx, e.ID)
+	if err != nil {
+		return nil, err
+	}
+	return Agenda(u, e, me, ps, rs, ms), nil
+}
+
 // ShownParticipants returns the registrations ps as viewer may see them:
 // each one's linked listings cut to those viewer may see with their owner
 // (kakehashi.SeesFullListing). A registration names its organization, so

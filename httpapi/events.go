@@ -126,15 +126,6 @@ type registrationBody struct {
 	Available  []int   `json:"available,omitempty" maxItems:"2000" doc:"Slot indexes you can meet in; left out means every slot"`
 }
 
-// participants loads e's registrations as u may see them (app.ShownParticipants).
-func (s *Server) participants(ctx context.Context, u *kakehashi.User, e *kakehashi.Event) ([]*kakehashi.Participant, error) {
-	ps, err := s.store.Participants(ctx, e.ID)
-	if err != nil {
-		return nil, err
-	}
-	return app.ShownParticipants(ctx, s.store, u, ps)
-}
-
 // Suggestion is another participant worth meeting, by how well their
 // linked listings answer the caller's.
 type Suggestion struct {
@@ -292,7 +283,7 @@ func (s *Server) registerEvents(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		ps, err := s.participants(ctx, u, e)
+		ps, err := app.LoadParticipants(ctx, s.store, u, e)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
@@ -600,7 +591,7 @@ func (s *Server) registerEvents(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		items, err := s.agenda(ctx, u, e)
+		items, err := app.LoadAgenda(ctx, s.store, u, e)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
@@ -619,7 +610,7 @@ func (s *Server) registerEvents(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		items, err := s.agenda(ctx, u, e)
+		items, err := app.LoadAgenda(ctx, s.store, u, e)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
@@ -707,7 +698,7 @@ func (s *Server) suggestions(ctx context.Context, u *kakehashi.User, e *kakehash
 	if s.search == nil || !ok {
 		return nil, huma.Error503ServiceUnavailable("suggestions need the search engine, which this server runs without")
 	}
-	ps, err := s.participants(ctx, u, e)
+	ps, err := app.LoadParticipants(ctx, s.store, u, e)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
@@ -801,27 +792,6 @@ func (s *Server) runScheduler(ctx context.Context, u *kakehashi.User, e *kakehas
 	return run, nil
 }
 
-// agenda lists u's meetings at e in time order.
-func (s *Server) agenda(ctx context.Context, u *kakehashi.User, e *kakehashi.Event) ([]app.AgendaItem, error) {
-	ps, err := s.participants(ctx, u, e)
-	if err != nil {
-		return nil, err
-	}
-	me := app.ParticipantOf(u, ps)
-	if me == nil {
-		return []app.AgendaItem{}, nil
-	}
-	ms, err := s.store.Meetings(ctx, e.ID)
-	if err != nil {
-		return nil, err
-	}
-	rs, err := s.store.MeetingRequests(ctx, e.ID)
-	if err != nil {
-		return nil, err
-	}
-	return app.Agenda(u, e, me, ps, rs, ms), nil
-}
-
 // countView records a view of listingID at fair e by the visitor at ip with
 // userAgent, once per day (UTC).
 func (s *Server) countView(ctx context.Context, viewer *kakehashi.User, e *kakehashi.Event, listingID int64, ip, userAgent string) (bool, error) {
@@ -831,7 +801,7 @@ func (s *Server) countView(ctx context.Context, viewer *kakehashi.User, e *kakeh
 	// Only what this visitor may see is exhibited to them: a listing they
 	// may not see answers as one not exhibited, so that counting cannot
 	// probe which hidden listings a fair shows, nor inflate their counts.
-	ps, err := s.participants(ctx, viewer, e)
+	ps, err := app.LoadParticipants(ctx, s.store, viewer, e)
 	if err != nil {
 		return false, s.apiError(ctx, err)
 	}

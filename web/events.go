@@ -547,27 +547,12 @@ func (h *Handler) myAgenda(w http.ResponseWriter, r *http.Request) (*kakehashi.E
 		h.fail(w, r, err)
 		return nil, nil
 	}
-	ctx := r.Context()
-	stored, err1 := h.store.Participants(ctx, e.ID)
-	rs, err2 := h.store.MeetingRequests(ctx, e.ID)
-	ms, err3 := h.store.Meetings(ctx, e.ID)
-	for _, err := range []error{err1, err2, err3} {
-		if err != nil {
-			h.fail(w, r, err)
-			return nil, nil
-		}
-	}
-	ps, err := app.ShownParticipants(ctx, h.store, u, stored)
+	items, err := app.LoadAgenda(r.Context(), h.store, u, e)
 	if err != nil {
 		h.fail(w, r, err)
 		return nil, nil
 	}
-	for _, p := range ps {
-		if p.UserID == u.ID {
-			return e, app.Agenda(u, e, p, ps, rs, ms)
-		}
-	}
-	return e, nil
+	return e, items
 }
 
 func (h *Handler) eventAgenda(w http.ResponseWriter, r *http.Request) {
