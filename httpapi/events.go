@@ -15,17 +15,17 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/app"
 	"github.com/kakehashi/kakehashi/auth"
+	"github.com/kakehashi/kakehashi/ical"
 	"github.com/kakehashi/kakehashi/schedule"
 	"github.com/kakehashi/kakehashi/search"
 )
@@ -126,110 +126,13 @@ type registrationBody struct {
 	Available  []int   `json:"available,omitempty" maxItems:"2000" doc:"Slot indexes you can meet in; left out means every slot"`
 }
 
-// ParticipantView is a registration as the API shows it. Availability is
-// shown to the participant and the organizers only; absent, or null, it
-// means every slot.
-type ParticipantView struct {
-	ID         int64     `json:"id"`
-	EventID    int64     `json:"event_id"`
-	OrgID      int64     `json:"org_id,omitempty"`
-	Name       string    `json:"name"`
-	Profile    string    `json:"profile"`
-	ListingIDs []int64   `json:"listing_ids"`
-	Available  *[]int    `json:"available,omitempty"`
-	Mine       bool      `json:"mine"`
-	CreatedAt  time.Time `json:"created_at"`
-}
-
-// ListingReader reads one listing, as the store does.
-type ListingReader interface {
-	Listing(ctx context.Context, id int64) (*kakehashi.Listing, error)
-}
-
-// ShownParticipants returns the registrations ps as viewer may see them:
-// each one's linked listings cut to those viewer may see with their owner
-// (kakehashi.SeesFullListing). A registration names its organization, so
-// linking a draft, or a confidential listing whose owner is hidden from the
-// viewer, would give either away; rankings built on the result count only
-// what the viewer may see. ps is not changed; gone listings are dropped.
-// The API and the pages both show participants through it.
-func ShownParticipants(ctx context.Context, r ListingReader, viewer *kakehashi.User, ps []*kakehashi.Participant) ([]*kakehashi.Participant, error) {
-	shown := map[int64]bool{}
-	out := make([]*kakehashi.Participant, len(ps))
-	for i, p := range ps {
-		c := *p
-		c.ListingIDs = make([]int64, 0, len(p.ListingIDs))
-		for _, id := range p.ListingIDs {
-			ok, seen := shown[id]
-			if !seen {
-				l, err := r.Listing(ctx, id)
-				switch {
-				case kakehashi.ErrorCode(err) == kakehashi.ENOTFOUND:
-				case err != nil:
-					return nil, err
-				default:
-					ok = kakehashi.SeesFullListing(viewer, l)
-				}
-				shown[id] = ok
-			}
-			if ok {
-				c.ListingIDs = append(c.ListingIDs, id)
-			}
-		}
-		out[i] = &c
-	}
-	return out, nil
-}
-
-// participants loads e's registrations as u may see them (ShownParticipants).
-func (s *Server) participants(ctx context.Context, u *kakehashi.User, e *kakehashi.Event) ([]*kakehashi.Participant, error) {
-	ps, err := s.store.Participants(ctx, e.ID)
-	if err != nil {
-		return nil, err
-	}
-	return ShownParticipants(ctx, s.store, u, ps)
-}
-
-func participantView(u *kakehashi.User, e *kakehashi.Event, p *kakehashi.Participant) ParticipantView {
-	v := ParticipantView{ID: p.ID, EventID: p.EventID, OrgID: p.OrgID, Name: p.Name, Profile: p.Profile, ListingIDs: p.ListingIDs,
-		Mine: u != nil && u.ID == p.UserID, CreatedAt: p.CreatedAt}
-	if v.ListingIDs == nil {
-		v.ListingIDs = []int64{}
-	}
-	if v.Mine || kakehashi.IsOrganizer(u, e) {
-		av := p.Available
-		v.Available = &av
-	}
-	return v
-}
-
-// RequestView is a meeting request with its participants' names.
-type RequestView struct {
-	kakehashi.MeetingRequest
-	FromName string `json:"from_name"`
-	ToName   string `json:"to_name"`
-	// Mine says which side the caller is on: sent, received, or empty for
-	// an organizer looking on.
-	Mine string `json:"mine,omitempty"`
-}
-
 // Suggestion is another participant worth meeting, by how well their
 // linked listings answer the caller's.
 type Suggestion struct {
-	Participant ParticipantView `json:"participant"`
-	Score       float64         `json:"score"`
+	Participant app.ParticipantView `json:"participant"`
+	Score       float64             `json:"score"`
 	// Listings are the participant's listings that matched, best first.
 	Listings []int64 `json:"listings"`
-}
-
-// AgendaItem is one of the caller's meetings.
-type AgendaItem struct {
-	kakehashi.Meeting
-	Start    time.Time       `json:"start"`
-	End      time.Time       `json:"end"`
-	With     ParticipantView `json:"with"`
-	Reason   string          `json:"reason"`
-	Location string          `json:"location"`
 }
 
 // ScheduleRun reports what a scheduler run did.
@@ -287,24 +190,6 @@ func (s *Server) organizedEvent(ctx context.Context, id int64) (*kakehashi.User,
 		return nil, nil, huma.Error403Forbidden("only the organizers of event " + itoa(id) + " may do this")
 	}
 	return u, e, nil
-}
-
-// participantOf returns u's registration among ps, nil if none.
-func participantOf(u *kakehashi.User, ps []*kakehashi.Participant) *kakehashi.Participant {
-	for _, p := range ps {
-		if u != nil && p.UserID == u.ID {
-			return p
-		}
-	}
-	return nil
-}
-
-func byID[T any](list []T, id func(T) int64) map[int64]T {
-	m := make(map[int64]T, len(list))
-	for _, x := range list {
-		m[id(x)] = x
-	}
-	return m
 }
 
 func (s *Server) registerEvents(api huma.API) {
@@ -390,7 +275,7 @@ func (s *Server) registerEvents(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "list-event-participants", Method: http.MethodGet, Path: "/events/{id}/participants", Tags: tags,
 		Summary: "An event's participants", Description: "Signed-in callers who may see the event. Availability only for one's own registration, and for organizers.",
-	}, func(ctx context.Context, in *idPath) (*struct{ Body []ParticipantView }, error) {
+	}, func(ctx context.Context, in *idPath) (*struct{ Body []app.ParticipantView }, error) {
 		if _, err := requireUser(ctx); err != nil {
 			return nil, err
 		}
@@ -398,15 +283,15 @@ func (s *Server) registerEvents(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		ps, err := s.participants(ctx, u, e)
+		ps, err := app.LoadParticipants(ctx, s.store, u, e)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		out := make([]ParticipantView, len(ps))
+		out := make([]app.ParticipantView, len(ps))
 		for i, p := range ps {
-			out[i] = participantView(u, e, p)
+			out[i] = app.NewParticipantView(u, e, p)
 		}
-		return &struct{ Body []ParticipantView }{Body: out}, nil
+		return &struct{ Body []app.ParticipantView }{Body: out}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -417,7 +302,7 @@ func (s *Server) registerEvents(api huma.API) {
 	}, func(ctx context.Context, in *struct {
 		ID   int64 `path:"id" minimum:"1"`
 		Body registrationBody
-	}) (*struct{ Body ParticipantView }, error) {
+	}) (*struct{ Body app.ParticipantView }, error) {
 		u, err := requireUser(ctx)
 		if err != nil {
 			return nil, err
@@ -431,7 +316,7 @@ func (s *Server) registerEvents(api huma.API) {
 		if err := s.store.Register(ctx, p, u); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		return &struct{ Body ParticipantView }{Body: participantView(u, e, p)}, nil
+		return &struct{ Body app.ParticipantView }{Body: app.NewParticipantView(u, e, p)}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -448,7 +333,7 @@ func (s *Server) registerEvents(api huma.API) {
 			Available  *[]int  `json:"available,omitempty" maxItems:"2000"`
 			AllSlots   bool    `json:"all_slots,omitempty" doc:"Available in every slot (clears available)"`
 		}
-	}) (*struct{ Body ParticipantView }, error) {
+	}) (*struct{ Body app.ParticipantView }, error) {
 		u, err := requireUser(ctx)
 		if err != nil {
 			return nil, err
@@ -481,7 +366,7 @@ func (s *Server) registerEvents(api huma.API) {
 		if err := s.store.UpdateParticipant(ctx, p, u); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		return &struct{ Body ParticipantView }{Body: participantView(u, e, p)}, nil
+		return &struct{ Body app.ParticipantView }{Body: app.NewParticipantView(u, e, p)}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -495,7 +380,7 @@ func (s *Server) registerEvents(api huma.API) {
 			ToID   int64  `json:"to_id" minimum:"1" doc:"The other participant's registration id"`
 			Reason string `json:"reason" maxLength:"2000"`
 		}
-	}) (*struct{ Body RequestView }, error) {
+	}) (*struct{ Body app.RequestView }, error) {
 		u, err := requireUser(ctx)
 		if err != nil {
 			return nil, err
@@ -508,25 +393,26 @@ func (s *Server) registerEvents(api huma.API) {
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		me := participantOf(u, ps)
+		me := app.ParticipantOf(u, ps)
 		if me == nil {
 			return nil, huma.Error409Conflict("register for event " + itoa(e.ID) + " before asking for meetings")
 		}
-		to := byID(ps, func(p *kakehashi.Participant) int64 { return p.ID })[in.Body.ToID]
-		if to == nil {
+		i := slices.IndexFunc(ps, func(p *kakehashi.Participant) bool { return p.ID == in.Body.ToID })
+		if i < 0 {
 			return nil, huma.Error422UnprocessableEntity("invalid meeting request", &huma.ErrorDetail{Location: "body.to_id", Message: "is not a participant of this event", Value: in.Body.ToID})
 		}
+		to := ps[i]
 		r := &kakehashi.MeetingRequest{FromID: me.ID, ToID: to.ID, Reason: strings.TrimSpace(in.Body.Reason)}
 		if err := s.store.CreateMeetingRequest(ctx, r, u); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		return &struct{ Body RequestView }{Body: RequestView{MeetingRequest: *r, FromName: me.Name, ToName: to.Name, Mine: "sent"}}, nil
+		return &struct{ Body app.RequestView }{Body: app.RequestView{MeetingRequest: *r, FromName: me.Name, ToName: to.Name, Mine: "sent"}}, nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "list-meeting-requests", Method: http.MethodGet, Path: "/events/{id}/requests", Tags: tags,
 		Summary: "Meeting requests", Description: "Those the caller sent or received; organizers see all of the event's.",
-	}, func(ctx context.Context, in *idPath) (*struct{ Body []RequestView }, error) {
+	}, func(ctx context.Context, in *idPath) (*struct{ Body []app.RequestView }, error) {
 		if _, err := requireUser(ctx); err != nil {
 			return nil, err
 		}
@@ -538,7 +424,7 @@ func (s *Server) registerEvents(api huma.API) {
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		return &struct{ Body []RequestView }{Body: out}, nil
+		return &struct{ Body []app.RequestView }{Body: out}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -697,7 +583,7 @@ func (s *Server) registerEvents(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "my-agenda", Method: http.MethodGet, Path: "/events/{id}/agenda", Tags: tags,
 		Summary: "My meetings at an event", Description: "In time order; empty for a caller who is not registered.",
-	}, func(ctx context.Context, in *idPath) (*struct{ Body []AgendaItem }, error) {
+	}, func(ctx context.Context, in *idPath) (*struct{ Body []app.AgendaItem }, error) {
 		if _, err := requireUser(ctx); err != nil {
 			return nil, err
 		}
@@ -705,11 +591,11 @@ func (s *Server) registerEvents(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		items, err := s.agenda(ctx, u, e)
+		items, err := app.LoadAgenda(ctx, s.store, u, e)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		return &struct{ Body []AgendaItem }{Body: items}, nil
+		return &struct{ Body []app.AgendaItem }{Body: items}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -724,12 +610,12 @@ func (s *Server) registerEvents(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		items, err := s.agenda(ctx, u, e)
+		items, err := app.LoadAgenda(ctx, s.store, u, e)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
 		var b bytes.Buffer
-		if err := WriteCalendar(&b, e.Name, s.now(), AgendaCalendar(e, items)); err != nil {
+		if err := ical.WriteCalendar(&b, e.Name, s.now(), app.AgendaCalendar(e, items)); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
 		return &calendarOutput{ContentType: "text/calendar; charset=utf-8",
@@ -794,7 +680,7 @@ type calendarOutput struct {
 
 // requestViews lists the requests u sent or received at e, all of them for
 // an organizer.
-func (s *Server) requestViews(ctx context.Context, u *kakehashi.User, e *kakehashi.Event) ([]RequestView, error) {
+func (s *Server) requestViews(ctx context.Context, u *kakehashi.User, e *kakehashi.Event) ([]app.RequestView, error) {
 	ps, err := s.store.Participants(ctx, e.ID)
 	if err != nil {
 		return nil, err
@@ -803,35 +689,7 @@ func (s *Server) requestViews(ctx context.Context, u *kakehashi.User, e *kakehas
 	if err != nil {
 		return nil, err
 	}
-	return RequestViews(u, e, ps, rs), nil
-}
-
-// RequestViews names the requests u sent or received (all for an
-// organizer), with the side u is on.
-func RequestViews(u *kakehashi.User, e *kakehashi.Event, ps []*kakehashi.Participant, rs []*kakehashi.MeetingRequest) []RequestView {
-	byPID := byID(ps, func(p *kakehashi.Participant) int64 { return p.ID })
-	me := participantOf(u, ps)
-	org := kakehashi.IsOrganizer(u, e)
-	out := []RequestView{}
-	for _, r := range rs {
-		v := RequestView{MeetingRequest: *r}
-		if p := byPID[r.FromID]; p != nil {
-			v.FromName = p.Name
-		}
-		if p := byPID[r.ToID]; p != nil {
-			v.ToName = p.Name
-		}
-		switch {
-		case me != nil && r.FromID == me.ID:
-			v.Mine = "sent"
-		case me != nil && r.ToID == me.ID:
-			v.Mine = "received"
-		case !org:
-			continue
-		}
-		out = append(out, v)
-	}
-	return out
+	return app.RequestViews(u, e, ps, rs), nil
 }
 
 // suggestions ranks the other participants of e for u's registration.
@@ -840,11 +698,11 @@ func (s *Server) suggestions(ctx context.Context, u *kakehashi.User, e *kakehash
 	if s.search == nil || !ok {
 		return nil, huma.Error503ServiceUnavailable("suggestions need the search engine, which this server runs without")
 	}
-	ps, err := s.participants(ctx, u, e)
+	ps, err := app.LoadParticipants(ctx, s.store, u, e)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	me := participantOf(u, ps)
+	me := app.ParticipantOf(u, ps)
 	if me == nil {
 		return nil, huma.Error409Conflict("register for event " + itoa(e.ID) + " to get suggestions")
 	}
@@ -878,7 +736,7 @@ func rankParticipants(r listingRanker, u *kakehashi.User, e *kakehashi.Event, me
 		if p.ID == me.ID {
 			continue
 		}
-		sg := Suggestion{Participant: participantView(u, e, p), Listings: []int64{}}
+		sg := Suggestion{Participant: app.NewParticipantView(u, e, p), Listings: []int64{}}
 		for _, id := range p.ListingIDs {
 			if sc, ok := score[id]; ok {
 				sg.Score += sc
@@ -934,155 +792,6 @@ func (s *Server) runScheduler(ctx context.Context, u *kakehashi.User, e *kakehas
 	return run, nil
 }
 
-// agenda lists u's meetings at e in time order.
-func (s *Server) agenda(ctx context.Context, u *kakehashi.User, e *kakehashi.Event) ([]AgendaItem, error) {
-	ps, err := s.participants(ctx, u, e)
-	if err != nil {
-		return nil, err
-	}
-	me := participantOf(u, ps)
-	if me == nil {
-		return []AgendaItem{}, nil
-	}
-	ms, err := s.store.Meetings(ctx, e.ID)
-	if err != nil {
-		return nil, err
-	}
-	rs, err := s.store.MeetingRequests(ctx, e.ID)
-	if err != nil {
-		return nil, err
-	}
-	return Agenda(u, e, me, ps, rs, ms), nil
-}
-
-// Agenda builds participant me's agenda from an event's records: each of
-// their meetings with its times, the other party, the request's reason and
-// where it takes place.
-func Agenda(u *kakehashi.User, e *kakehashi.Event, me *kakehashi.Participant, ps []*kakehashi.Participant, rs []*kakehashi.MeetingRequest, ms []*kakehashi.Meeting) []AgendaItem {
-	slots := e.Slots()
-	byPID := byID(ps, func(p *kakehashi.Participant) int64 { return p.ID })
-	reasons := byID(rs, func(r *kakehashi.MeetingRequest) int64 { return r.ID })
-	out := []AgendaItem{}
-	for _, m := range ms {
-		if m.FromID != me.ID && m.ToID != me.ID || m.Slot < 0 || m.Slot >= len(slots) {
-			continue
-		}
-		other := byPID[m.ToID]
-		if m.ToID == me.ID {
-			other = byPID[m.FromID]
-		}
-		it := AgendaItem{Meeting: *m, Start: slots[m.Slot].Start, End: slots[m.Slot].End, Location: MeetingLocation(e, m)}
-		if other != nil {
-			it.With = participantView(u, e, other)
-		}
-		if r := reasons[m.RequestID]; r != nil {
-			it.Reason = r.Reason
-		}
-		out = append(out, it)
-	}
-	slices.SortStableFunc(out, func(a, b AgendaItem) int { return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.ID, b.ID)) })
-	return out
-}
-
-// MeetingLocation says where a meeting takes place: online, or its table
-// (numbered from 1) at the venue.
-func MeetingLocation(e *kakehashi.Event, m *kakehashi.Meeting) string {
-	if e.Online {
-		return "Online"
-	}
-	loc := fmt.Sprintf("Table %d", m.Table+1)
-	if e.Venue != "" {
-		loc += ", " + e.Venue
-	}
-	return loc
-}
-
-// CalendarEvent is one VEVENT of an iCalendar file.
-type CalendarEvent struct {
-	UID         string
-	Start, End  time.Time
-	Summary     string
-	Location    string
-	Description string
-}
-
-// AgendaCalendar turns an agenda into calendar events; a meeting's UID is
-// stable (meeting-<id>@kakehashi), so re-importing updates it.
-func AgendaCalendar(e *kakehashi.Event, items []AgendaItem) []CalendarEvent {
-	out := make([]CalendarEvent, len(items))
-	for i, it := range items {
-		desc := "Meeting with " + it.With.Name
-		if it.Reason != "" {
-			desc += "\nReason: " + it.Reason
-		}
-		out[i] = CalendarEvent{UID: fmt.Sprintf("meeting-%d@kakehashi", it.ID), Start: it.Start, End: it.End,
-			Summary: "Meeting with " + it.With.Name + " (" + e.Name + ")", Location: it.Location, Description: desc}
-	}
-	return out
-}
-
-// WriteCalendar writes an iCalendar (RFC 5545) file: CRLF line endings,
-// times in UTC, text values escaped and lines folded at 75 octets.
-func WriteCalendar(w io.Writer, name string, stamp time.Time, events []CalendarEvent) error {
-	var b strings.Builder
-	line := func(s string) { b.WriteString(foldICS(s)) }
-	const layout = "20060102T150405Z"
-	line("BEGIN:VCALENDAR")
-	line("VERSION:2.0")
-	line("PRODID:-//Kakehashi//Business matching//EN")
-	line("CALSCALE:GREGORIAN")
-	line("METHOD:PUBLISH")
-	if name != "" {
-		line("X-WR-CALNAME:" + escapeICS(name))
-	}
-	for _, ev := range events {
-		line("BEGIN:VEVENT")
-		line("UID:" + escapeICS(ev.UID))
-		line("DTSTAMP:" + stamp.UTC().Format(layout))
-		line("DTSTART:" + ev.Start.UTC().Format(layout))
-		line("DTEND:" + ev.End.UTC().Format(layout))
-		line("SUMMARY:" + escapeICS(ev.Summary))
-		if ev.Location != "" {
-			line("LOCATION:" + escapeICS(ev.Location))
-		}
-		if ev.Description != "" {
-			line("DESCRIPTION:" + escapeICS(ev.Description))
-		}
-		line("END:VEVENT")
-	}
-	line("END:VCALENDAR")
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// escapeICS escapes a TEXT value (RFC 5545 §3.3.11): backslash, comma,
-// semicolon and newlines.
-func escapeICS(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return strings.NewReplacer(`\`, `\\`, ",", `\,`, ";", `\;`, "\n", `\n`, "\r", `\n`).Replace(s)
-}
-
-// foldICS ends a content line with CRLF, folding it (CRLF and a space) so
-// that no line exceeds 75 octets, never inside a UTF-8 character
-// (RFC 5545 §3.1).
-func foldICS(s string) string {
-	var b strings.Builder
-	limit := 75
-	for len(s) > limit {
-		cut := limit
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		b.WriteString(s[:cut])
-		b.WriteString("\r\n ")
-		s = s[cut:]
-		limit = 74 // the leading space counts
-	}
-	b.WriteString(s)
-	b.WriteString("\r\n")
-	return b.String()
-}
-
 // countView records a view of listingID at fair e by the visitor at ip with
 // userAgent, once per day (UTC).
 func (s *Server) countView(ctx context.Context, viewer *kakehashi.User, e *kakehashi.Event, listingID int64, ip, userAgent string) (bool, error) {
@@ -1092,7 +801,7 @@ func (s *Server) countView(ctx context.Context, viewer *kakehashi.User, e *kakeh
 	// Only what this visitor may see is exhibited to them: a listing they
 	// may not see answers as one not exhibited, so that counting cannot
 	// probe which hidden listings a fair shows, nor inflate their counts.
-	ps, err := s.participants(ctx, viewer, e)
+	ps, err := app.LoadParticipants(ctx, s.store, viewer, e)
 	if err != nil {
 		return false, s.apiError(ctx, err)
 	}

@@ -1,16 +1,15 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/app"
 	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/httpapi"
 )
@@ -37,31 +36,6 @@ func checkICS(t *testing.T, body string) {
 	if lines[0] != "BEGIN:VCALENDAR" || lines[len(lines)-1] != "END:VCALENDAR" || !slices.Contains(lines, "VERSION:2.0") ||
 		!slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "PRODID:") }) {
 		t.Errorf("no VCALENDAR with VERSION and PRODID: %q", lines)
-	}
-}
-
-func TestWriteCalendar(t *testing.T) {
-	start := time.Date(2027, 2, 3, 0, 30, 0, 0, time.UTC)
-	long := strings.Repeat("全固体電池の共同研究について、", 8) + `a\b; c, d` + "\nnext line"
-	var b bytes.Buffer
-	err := httpapi.WriteCalendar(&b, "Fair; 2027", time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), []httpapi.CalendarEvent{
-		{UID: "meeting-7@kakehashi", Start: start, End: start.Add(30 * time.Minute), Summary: "Meeting", Location: "Table 1, Hall A", Description: long},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	body := b.String()
-	checkICS(t, body)
-	lines := unfoldICS(body)
-	for _, want := range []string{"UID:meeting-7@kakehashi", "DTSTAMP:20270101T000000Z", "DTSTART:20270203T003000Z", "DTEND:20270203T010000Z",
-		`LOCATION:Table 1\, Hall A`, `X-WR-CALNAME:Fair\; 2027`, "BEGIN:VEVENT", "END:VEVENT",
-		"DESCRIPTION:" + strings.Repeat(`全固体電池の共同研究について、`, 8) + `a\\b\; c\, d\nnext line`} {
-		if !slices.Contains(lines, want) {
-			t.Errorf("no line %q in %q", want, lines)
-		}
-	}
-	if !strings.Contains(body, "\r\n ") {
-		t.Error("the long description was not folded")
 	}
 }
 
@@ -149,7 +123,7 @@ func TestEventFlowThroughTheAPI(t *testing.T) {
 	}
 
 	// Agendas.
-	var agenda []httpapi.AgendaItem
+	var agenda []app.AgendaItem
 	e.do("GET", fmt.Sprintf("/events/%d/agenda", evID), nil, b).want(t, s200).decode(t, &agenda)
 	if len(agenda) != 2 || !agenda[0].Start.Before(agenda[1].Start) {
 		t.Fatalf("b's agenda %+v", agenda)

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -16,10 +15,6 @@ type Pipeline interface {
 	Notifications(ctx context.Context, userID int64, unreadOnly bool, limit int) ([]*kakehashi.Notification, error)
 	MarkNotificationsRead(ctx context.Context, userID int64, ids []int64) error
 }
-
-// DefaultStallAfter is how long an introduction may sit at one stage before
-// it counts as stalled.
-const DefaultStallAfter = 14 * 24 * time.Hour
 
 type introOutput struct{ Body *kakehashi.Introduction }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/app"
 	"github.com/kakehashi/kakehashi/httpapi"
 	"github.com/kakehashi/kakehashi/notify"
 )
@@ -204,7 +205,7 @@ func TestEventParticipantsShowOnlyListingsTheViewerMaySee(t *testing.T) {
 
 	listed := func(cr cred) []int64 {
 		t.Helper()
-		var ps []httpapi.ParticipantView
+		var ps []app.ParticipantView
 		e.do("GET", fmt.Sprintf("/events/%d/participants", evID), nil, cr).want(t, s200).decode(t, &ps)
 		for _, v := range ps {
 			if v.ID == p {

@@ -21,6 +21,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/app"
 	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/metrics"
 	"github.com/kakehashi/kakehashi/notify"
@@ -121,7 +122,7 @@ type Config struct {
 	// answer 503.
 	Search Searcher
 	// StallAfter is how long an introduction may sit at one stage before it
-	// counts as stalled (default DefaultStallAfter).
+	// counts as stalled (default app.DefaultStallAfter).
 	StallAfter time.Duration
 	// Screening applies export control; without it interests are not gated
 	// and the screening checks answer 503.
@@ -152,7 +153,7 @@ func New(store Store, log *slog.Logger, reg *metrics.Registry, cfg Config) *Serv
 		hookAddrs:    notify.AddressPolicy{AllowLoopback: cfg.WebhooksAllowLoopback},
 	}
 	if s.stallAfter <= 0 {
-		s.stallAfter = DefaultStallAfter
+		s.stallAfter = app.DefaultStallAfter
 	}
 	if s.readyTimeout <= 0 {
 		s.readyTimeout = DefaultReadyTimeout

@@ -20,8 +20,9 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/app"
 	"github.com/kakehashi/kakehashi/auth"
-	"github.com/kakehashi/kakehashi/httpapi"
+	"github.com/kakehashi/kakehashi/ical"
 	"github.com/kakehashi/kakehashi/schedule"
 	"github.com/kakehashi/kakehashi/search"
 )
@@ -127,7 +128,7 @@ type eventData struct {
 	CanRegister  bool
 	Me           *kakehashi.Participant
 	Participants []*kakehashi.Participant
-	Requests     []httpapi.RequestView
+	Requests     []app.RequestView
 	Suggestions  []suggestionRow
 	Grid         []slotRow
 	Unplaced     int
@@ -168,7 +169,7 @@ func (h *Handler) loadEvent(ctx context.Context, u *kakehashi.User, e *kakehashi
 		return nil, err
 	}
 	// What the page shows and ranks of each registration, as the API does.
-	ps, err := httpapi.ShownParticipants(ctx, h.store, u, stored)
+	ps, err := app.ShownParticipants(ctx, h.store, u, stored)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +192,7 @@ func (h *Handler) loadEvent(ctx context.Context, u *kakehashi.User, e *kakehashi
 	if err != nil {
 		return nil, err
 	}
-	d.Requests = httpapi.RequestViews(u, e, ps, rs)
+	d.Requests = app.RequestViews(u, e, ps, rs)
 	if d.Me != nil {
 		d.Suggestions = h.eventSuggestions(ctx, u, d.Me, ps)
 	}
@@ -529,14 +530,14 @@ func (h *Handler) eventMark(w http.ResponseWriter, r *http.Request) {
 
 type agendaData struct {
 	Event *kakehashi.Event
-	Items []httpapi.AgendaItem
+	Items []app.AgendaItem
 	// Failed is the meeting whose introduction was refused, Error why.
 	Failed int64
 	Error  string
 }
 
 // myAgenda loads the visitor's agenda at the event of the path.
-func (h *Handler) myAgenda(w http.ResponseWriter, r *http.Request) (*kakehashi.Event, []httpapi.AgendaItem) {
+func (h *Handler) myAgenda(w http.ResponseWriter, r *http.Request) (*kakehashi.Event, []app.AgendaItem) {
 	u := h.requireUser(w, r)
 	if u == nil {
 		return nil, nil
@@ -546,27 +547,12 @@ func (h *Handler) myAgenda(w http.ResponseWriter, r *http.Request) (*kakehashi.E
 		h.fail(w, r, err)
 		return nil, nil
 	}
-	ctx := r.Context()
-	stored, err1 := h.store.Participants(ctx, e.ID)
-	rs, err2 := h.store.MeetingRequests(ctx, e.ID)
-	ms, err3 := h.store.Meetings(ctx, e.ID)
-	for _, err := range []error{err1, err2, err3} {
-		if err != nil {
-			h.fail(w, r, err)
-			return nil, nil
-		}
-	}
-	ps, err := httpapi.ShownParticipants(ctx, h.store, u, stored)
+	items, err := app.LoadAgenda(r.Context(), h.store, u, e)
 	if err != nil {
 		h.fail(w, r, err)
 		return nil, nil
 	}
-	for _, p := range ps {
-		if p.UserID == u.ID {
-			return e, httpapi.Agenda(u, e, p, ps, rs, ms)
-		}
-	}
-	return e, nil
+	return e, items
 }
 
 func (h *Handler) eventAgenda(w http.ResponseWriter, r *http.Request) {
@@ -583,7 +569,7 @@ func (h *Handler) eventCalendar(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var b bytes.Buffer
-	if err := httpapi.WriteCalendar(&b, e.Name, h.now(), httpapi.AgendaCalendar(e, items)); err != nil {
+	if err := ical.WriteCalendar(&b, e.Name, h.now(), app.AgendaCalendar(e, items)); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -9,7 +9,8 @@ import (
 	"strconv"
 
 	"github.com/kakehashi/kakehashi"
-	"github.com/kakehashi/kakehashi/httpapi"
+	"github.com/kakehashi/kakehashi/app"
+	"github.com/kakehashi/kakehashi/kpicsv"
 )
 
 // KPIStore is what the KPI dashboard and fact book pages read.
@@ -73,7 +74,7 @@ func countsChart(lang string, name func(lang, key string) string, labels []strin
 }
 
 type kpiData struct {
-	Q      httpapi.KPIQuery
+	Q      app.KPIQuery
 	R      *kakehashi.KPIReport
 	From   string
 	To     string
@@ -100,12 +101,12 @@ func fieldOptions() []fieldOption {
 // fieldLabel labels a chart's field of science by its code and name.
 func fieldLabel(_, code string) string { return fieldName(code) }
 
-func (h *Handler) kpiReport(w http.ResponseWriter, r *http.Request) (httpapi.KPIQuery, *kakehashi.KPIReport) {
+func (h *Handler) kpiReport(w http.ResponseWriter, r *http.Request) (app.KPIQuery, *kakehashi.KPIReport) {
 	if h.requireStaff(w, r) == nil {
-		return httpapi.KPIQuery{}, nil
+		return app.KPIQuery{}, nil
 	}
 	v := r.URL.Query()
-	q := httpapi.KPIQuery{From: v.Get("from"), To: v.Get("to"), Country: v.Get("country"), Kind: v.Get("kind"), Region: v.Get("region"), Field: v.Get("field")}
+	q := app.KPIQuery{From: v.Get("from"), To: v.Get("to"), Country: v.Get("country"), Kind: v.Get("kind"), Region: v.Get("region"), Field: v.Get("field")}
 	f, err := q.Filter(h.now(), h.stallAfter)
 	if err != nil {
 		// A bad filter is the visitor's to fix: say which parameter.
@@ -164,7 +165,7 @@ func (h *Handler) kpisCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="kakehashi-kpis.csv"`)
-	if err := httpapi.WriteKPICSV(w, rep); err != nil {
+	if err := kpicsv.Write(w, rep); err != nil {
 		h.log.Error("write kpi csv", "err", err)
 	}
 }

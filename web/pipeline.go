@@ -21,12 +21,12 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
-	"github.com/kakehashi/kakehashi/httpapi"
+	"github.com/kakehashi/kakehashi/app"
 )
 
 // defaultStallAfter is how long an introduction may sit at one stage before the
-// pages flag it as stalled: the API's default.
-const defaultStallAfter = httpapi.DefaultStallAfter
+// pages flag it as stalled: the same default as the API (app.DefaultStallAfter).
+const defaultStallAfter = app.DefaultStallAfter
 
 // introListLimit bounds the introductions one page lists.
 const introListLimit = 1000

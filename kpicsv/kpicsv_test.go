@@ -1,4 +1,4 @@
-package httpapi_test
+package kpicsv_test
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
-	"github.com/kakehashi/kakehashi/httpapi"
+	"github.com/kakehashi/kakehashi/kpicsv"
 )
 
 // TestKPICSVNeutralisesFormulas writes a KPI report whose keys a
@@ -20,7 +20,7 @@ func TestKPICSVNeutralisesFormulas(t *testing.T) {
 	r.Listings.ByCountry = []kakehashi.KPICount{{Key: "=HYPERLINK(\"https://evil.example\")", Count: 3}, {Key: "JP", Count: 4}}
 	r.DeclineReasons = []kakehashi.KPICount{{Key: "@SUM(1+1)", Count: 1}, {Key: "+1", Count: 1}, {Key: "-1", Count: 1}, {Key: "\t=1", Count: 1}}
 	var b bytes.Buffer
-	if err := httpapi.WriteKPICSV(&b, r); err != nil {
+	if err := kpicsv.Write(&b, r); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
