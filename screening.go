@@ -172,3 +172,16 @@ type ListVersion struct {
 	Entries  int       `json:"entries"`
 	LoadedAt time.Time `json:"loaded_at"`
 }
+
+// ScreeningEntry is one restricted party of a loaded list, as the store
+// keeps it and package screening matches names against it.
+type ScreeningEntry struct {
+	ID        string   `json:"id"`     // the list's own id (CSL: _id)
+	Source    string   `json:"source"` // e.g. "Entity List (EL) - Bureau of Industry and Security"
+	Type      string   `json:"type,omitempty"`
+	Name      string   `json:"name"`
+	Aliases   []string `json:"aliases,omitempty"`
+	Country   string   `json:"country,omitempty"` // ISO 3166-1 alpha-2 if known (from addresses/nationalities), else ""
+	Programs  []string `json:"programs,omitempty"`
+	Addresses []string `json:"addresses,omitempty"`
+}

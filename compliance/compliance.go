@@ -204,7 +204,7 @@ type LoadReport struct {
 
 // Load stores a new version of a list, rebuilds the index and re-screens
 // every organization, reporting what changed.
-func (s *Service) Load(ctx context.Context, name, format, fileName string, entries []screening.Entry, actor *kakehashi.User) (*LoadReport, error) {
+func (s *Service) Load(ctx context.Context, name, format, fileName string, entries []kakehashi.ScreeningEntry, actor *kakehashi.User) (*LoadReport, error) {
 	v, err := s.db.SaveListVersion(ctx, name, format, fileName, entries, actor)
 	if err != nil {
 		return nil, err

@@ -264,7 +264,7 @@ func TestEveryInsertPassesTheGate(t *testing.T) {
 	}
 }
 
-func mustParse(t *testing.T, csv string) []screening.Entry {
+func mustParse(t *testing.T, csv string) []kakehashi.ScreeningEntry {
 	t.Helper()
 	entries, err := screening.ParseCSV(strings.NewReader(csv))
 	if err != nil {

@@ -18,7 +18,6 @@ import (
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/httpapi"
-	"github.com/kakehashi/kakehashi/notify"
 	"github.com/kakehashi/kakehashi/sqlstore/storetest"
 )
 
@@ -758,9 +757,9 @@ func coreAuthzCases() []authzCase {
 }
 
 // webhook stores a webhook of organization orgID.
-func (e *testEnv) webhook(orgID int64) *notify.Webhook {
+func (e *testEnv) webhook(orgID int64) *kakehashi.Webhook {
 	e.t.Helper()
-	w := &notify.Webhook{OrgID: orgID, URL: fmt.Sprintf("https://hooks.example/%d", e.next()), Events: notify.Events}
+	w := &kakehashi.Webhook{OrgID: orgID, URL: fmt.Sprintf("https://hooks.example/%d", e.next()), Events: kakehashi.WebhookEvents()}
 	if err := e.db.CreateWebhook(context.Background(), w, system); err != nil {
 		e.t.Fatal(err)
 	}
@@ -768,10 +767,10 @@ func (e *testEnv) webhook(orgID int64) *notify.Webhook {
 }
 
 // alert stores an alert of u on a new public need.
-func (e *testEnv) alert(u *kakehashi.User) *notify.Alert {
+func (e *testEnv) alert(u *kakehashi.User) *kakehashi.Alert {
 	e.t.Helper()
 	need := e.listing(e.other.ID, kakehashi.VisibilityPublic, kakehashi.StatusOpen, func(l *kakehashi.Listing) { l.Side, l.Kind = kakehashi.SideNeed, kakehashi.KindChallenge })
-	a := &notify.Alert{ListingID: need.ID}
+	a := &kakehashi.Alert{ListingID: need.ID}
 	if err := e.db.CreateAlert(context.Background(), a, u); err != nil {
 		e.t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/app"
 	"github.com/kakehashi/kakehashi/httpapi"
-	"github.com/kakehashi/kakehashi/notify"
 )
 
 func TestConfidentialOwnerHiddenFromRequesterSide(t *testing.T) {
@@ -33,7 +32,7 @@ func testConfidentialOwnerHidden(t *testing.T, e *testEnv) {
 	owner := e.actors[ownerMember]
 	// A coordinator who belongs to the owner organization would name it too.
 	ownCoord := e.user("own-coordinator", e.own.ID, kakehashi.RoleMember, kakehashi.PlatformCoordinator, "")
-	hook := &notify.Webhook{OrgID: e.third.OrgID, URL: "https://hooks.example.com/third", Events: notify.Events}
+	hook := &kakehashi.Webhook{OrgID: e.third.OrgID, URL: "https://hooks.example.com/third", Events: kakehashi.WebhookEvents()}
 	if err := e.db.CreateWebhook(ctx, hook, system); err != nil {
 		t.Fatal(err)
 	}

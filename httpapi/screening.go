@@ -22,7 +22,7 @@ type Screening interface {
 // ScreeningStore is what the screening routes read from the store.
 type ScreeningStore interface {
 	ListVersions(ctx context.Context) ([]*kakehashi.ListVersion, error)
-	SearchEntries(ctx context.Context, q string, limit int) ([]screening.Entry, error)
+	SearchEntries(ctx context.Context, q string, limit int) ([]kakehashi.ScreeningEntry, error)
 	LatestScreening(ctx context.Context, orgID int64) (*kakehashi.ScreeningResult, error)
 	ScreeningHistory(ctx context.Context, orgID int64) ([]*kakehashi.ScreeningResult, error)
 	DecideScreening(ctx context.Context, orgID int64, d kakehashi.ScreeningDecision, reason string, actor *kakehashi.User) (*kakehashi.ScreeningResult, error)
@@ -62,7 +62,7 @@ func (s *Server) registerScreening(api huma.API) {
 	}, func(ctx context.Context, in *struct {
 		Q     string `query:"q" maxLength:"200"`
 		Limit int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-	}) (*struct{ Body []screening.Entry }, error) {
+	}) (*struct{ Body []kakehashi.ScreeningEntry }, error) {
 		if _, err := requireStaff(ctx); err != nil {
 			return nil, err
 		}
@@ -71,9 +71,9 @@ func (s *Server) registerScreening(api huma.API) {
 			return nil, s.apiError(ctx, err)
 		}
 		if e == nil {
-			e = []screening.Entry{}
+			e = []kakehashi.ScreeningEntry{}
 		}
-		return &struct{ Body []screening.Entry }{Body: e}, nil
+		return &struct{ Body []kakehashi.ScreeningEntry }{Body: e}, nil
 	})
 
 	huma.Register(api, huma.Operation{

@@ -8,19 +8,18 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/kakehashi/kakehashi"
-	"github.com/kakehashi/kakehashi/notify"
 )
 
 // Webhooks is the storage of organizations' outgoing webhooks.
 type Webhooks interface {
-	CreateWebhook(ctx context.Context, w *notify.Webhook, actor *kakehashi.User) error
-	Webhooks(ctx context.Context, orgID int64) ([]*notify.Webhook, error)
-	Webhook(ctx context.Context, orgID, id int64) (*notify.Webhook, error)
+	CreateWebhook(ctx context.Context, w *kakehashi.Webhook, actor *kakehashi.User) error
+	Webhooks(ctx context.Context, orgID int64) ([]*kakehashi.Webhook, error)
+	Webhook(ctx context.Context, orgID, id int64) (*kakehashi.Webhook, error)
 	DeleteWebhook(ctx context.Context, orgID, id int64, actor *kakehashi.User) error
-	Deliveries(ctx context.Context, outboxID, webhookID int64, limit int) ([]*notify.Delivery, error)
+	Deliveries(ctx context.Context, outboxID, webhookID int64, limit int) ([]*kakehashi.Delivery, error)
 	// Saved alerts on needs.
-	CreateAlert(ctx context.Context, a *notify.Alert, actor *kakehashi.User) error
-	Alerts(ctx context.Context, userID int64) ([]*notify.Alert, error)
+	CreateAlert(ctx context.Context, a *kakehashi.Alert, actor *kakehashi.User) error
+	Alerts(ctx context.Context, userID int64) ([]*kakehashi.Alert, error)
 	DeleteAlert(ctx context.Context, id int64, actor *kakehashi.User) error
 }
 
@@ -67,19 +66,19 @@ func (s *Server) registerWebhooks(api huma.API) {
 			URL    string   `json:"url" maxLength:"2000" doc:"An http or https URL of a public address (loopback, private and link-local addresses are refused)" example:"https://example.com/kakehashi"`
 			Events []string `json:"events" minItems:"1" maxItems:"10" uniqueItems:"true" enum:"introduction.created,introduction.transition,message.created"`
 		}
-	}) (*struct{ Body *notify.Webhook }, error) {
+	}) (*struct{ Body *kakehashi.Webhook }, error) {
 		u, err := s.webhookOrg(ctx, in.ID)
 		if err != nil {
 			return nil, err
 		}
-		w := &notify.Webhook{OrgID: in.ID, URL: strings.TrimSpace(in.Body.URL), Events: in.Body.Events}
+		w := &kakehashi.Webhook{OrgID: in.ID, URL: strings.TrimSpace(in.Body.URL), Events: in.Body.Events}
 		if err := w.ValidateFor(s.hookAddrs); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
 		if err := s.store.CreateWebhook(ctx, w, u); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		return &struct{ Body *notify.Webhook }{Body: w}, nil
+		return &struct{ Body *kakehashi.Webhook }{Body: w}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -87,7 +86,7 @@ func (s *Server) registerWebhooks(api huma.API) {
 		Summary: "List an organization's webhooks", Description: "Without their secrets.",
 	}, func(ctx context.Context, in *idPath) (*struct {
 		Body struct {
-			Items []*notify.Webhook `json:"items"`
+			Items []*kakehashi.Webhook `json:"items"`
 		}
 	}, error) {
 		if _, err := s.webhookOrg(ctx, in.ID); err != nil {
@@ -99,7 +98,7 @@ func (s *Server) registerWebhooks(api huma.API) {
 		}
 		out := &struct {
 			Body struct {
-				Items []*notify.Webhook `json:"items"`
+				Items []*kakehashi.Webhook `json:"items"`
 			}
 		}{}
 		out.Body.Items = list
@@ -130,7 +129,7 @@ func (s *Server) registerWebhooks(api huma.API) {
 		Limit int   `query:"limit" minimum:"1" maximum:"200" default:"50"`
 	}) (*struct {
 		Body struct {
-			Items []*notify.Delivery `json:"items"`
+			Items []*kakehashi.Delivery `json:"items"`
 		}
 	}, error) {
 		if _, err := s.webhookOrg(ctx, in.ID); err != nil {
@@ -145,7 +144,7 @@ func (s *Server) registerWebhooks(api huma.API) {
 		}
 		out := &struct {
 			Body struct {
-				Items []*notify.Delivery `json:"items"`
+				Items []*kakehashi.Delivery `json:"items"`
 			}
 		}{}
 		out.Body.Items = list
@@ -163,16 +162,16 @@ func (s *Server) registerAlerts(api huma.API) {
 		Body struct {
 			ListingID int64 `json:"listing_id" minimum:"1" doc:"A need the caller may see"`
 		}
-	}) (*struct{ Body *notify.Alert }, error) {
+	}) (*struct{ Body *kakehashi.Alert }, error) {
 		u, err := requireUser(ctx)
 		if err != nil {
 			return nil, err
 		}
-		a := &notify.Alert{ListingID: in.Body.ListingID}
+		a := &kakehashi.Alert{ListingID: in.Body.ListingID}
 		if err := s.store.CreateAlert(ctx, a, u); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		return &struct{ Body *notify.Alert }{Body: a}, nil
+		return &struct{ Body *kakehashi.Alert }{Body: a}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -180,7 +179,7 @@ func (s *Server) registerAlerts(api huma.API) {
 		Summary: "List the caller's alerts",
 	}, func(ctx context.Context, in *struct{}) (*struct {
 		Body struct {
-			Items []*notify.Alert `json:"items"`
+			Items []*kakehashi.Alert `json:"items"`
 		}
 	}, error) {
 		u, err := requireUser(ctx)
@@ -193,7 +192,7 @@ func (s *Server) registerAlerts(api huma.API) {
 		}
 		out := &struct {
 			Body struct {
-				Items []*notify.Alert `json:"items"`
+				Items []*kakehashi.Alert `json:"items"`
 			}
 		}{}
 		out.Body.Items = list

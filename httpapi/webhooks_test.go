@@ -29,11 +29,11 @@ func TestWebhooksThroughTheAPI(t *testing.T) {
 	e.do("POST", hooks, map[string]any{"url": "https://example.com/x", "events": []string{"listing.created"}}, orgAdmin).wantProblem(t, 422, "body.events[0]")
 	e.do("POST", hooks, map[string]any{"url": "https://example.com/x", "events": []string{}}, orgAdmin).wantProblem(t, 422, "body.events")
 	e.do("POST", hooks, map[string]any{"url": "https://example.com/x"}, orgAdmin).wantProblem(t, 422)
-	e.do("POST", "/organizations/999999/webhooks", map[string]any{"url": "https://example.com/x", "events": notify.Events}, e.as(admin)).wantProblem(t, 404)
+	e.do("POST", "/organizations/999999/webhooks", map[string]any{"url": "https://example.com/x", "events": kakehashi.WebhookEvents()}, e.as(admin)).wantProblem(t, 404)
 
 	rc := notifytest.StartReceiver(t)
 	rc.SetDown(true)
-	created := e.do("POST", hooks, map[string]any{"url": rc.URL + "/own", "events": notify.Events}, orgAdmin).want(t, 201).obj(t)
+	created := e.do("POST", hooks, map[string]any{"url": rc.URL + "/own", "events": kakehashi.WebhookEvents()}, orgAdmin).want(t, 201).obj(t)
 	secret, _ := created["secret"].(string)
 	if secret == "" {
 		t.Fatalf("created webhook without its secret: %v", created)
@@ -72,11 +72,11 @@ func TestWebhooksThroughTheAPI(t *testing.T) {
 	if len(seen) != 3 || len(rc.Calls()) != 3 || rc.BadSignatures.Load() != 0 {
 		t.Errorf("calls %v (%d bad signatures); want 3 deliveries once each", seen, rc.BadSignatures.Load())
 	}
-	if want := fmt.Sprint(notify.Events); fmt.Sprint(events) != want {
+	if want := fmt.Sprint(kakehashi.WebhookEvents()); fmt.Sprint(events) != want {
 		t.Errorf("events %v, want %v", events, want)
 	}
 
-	var log struct{ Items []notify.Delivery }
+	var log struct{ Items []kakehashi.Delivery }
 	e.do("GET", fmt.Sprintf("%s/%d/deliveries", hooks, hookID), nil, orgAdmin).want(t, 200).decode(t, &log)
 	ok, failed := 0, 0
 	for _, d := range log.Items {
@@ -118,11 +118,11 @@ func TestWebhookAddressesRefused(t *testing.T) {
 		"http://2130706433/", "http://0x7f000001/", "http://0177.0.0.1/", "http://127.1/",
 		"ftp://example.com/", "file:///etc/passwd", "gopher://example.com/", "https://user:pw@example.com/", "https://user@example.com/",
 	} {
-		e.do("POST", hooks, map[string]any{"url": u, "events": notify.Events}, orgAdmin).wantProblem(t, 422, "body.url")
+		e.do("POST", hooks, map[string]any{"url": u, "events": kakehashi.WebhookEvents()}, orgAdmin).wantProblem(t, 422, "body.url")
 	}
 	if n := e.count(`SELECT count(*) FROM webhooks`); n != 0 {
 		t.Errorf("%d webhooks stored after refusals", n)
 	}
 	// A public address is fine.
-	e.do("POST", hooks, map[string]any{"url": "https://hooks.example.com/kakehashi", "events": notify.Events}, orgAdmin).want(t, 201)
+	e.do("POST", hooks, map[string]any{"url": "https://hooks.example.com/kakehashi", "events": kakehashi.WebhookEvents()}, orgAdmin).want(t, 201)
 }

@@ -97,7 +97,7 @@ func (p AddressPolicy) Allowed(a netip.Addr) bool {
 	return a.IsGlobalUnicast() && !a.IsPrivate()
 }
 
-// Problems with a webhook's host, as Webhook.ValidateFor reports them.
+// Problems with a webhook's host, as kakehashi.Webhook.ValidateFor reports them.
 const (
 	msgInternalAddress = "must be a public address: loopback, private, link-local and other internal addresses are refused"
 	msgNumericHost     = "must name its host by a domain name or a standard IP address"

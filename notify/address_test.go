@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/notify"
 )
 
@@ -101,7 +102,7 @@ func TestWebhookValidateFor(t *testing.T) {
 			policy notify.AddressPolicy
 			want   bool
 		}{{notify.AddressPolicy{}, tc.strict}, {notify.AddressPolicy{AllowLoopback: true}, tc.loose}} {
-			w := &notify.Webhook{URL: tc.url, Events: notify.Events}
+			w := &kakehashi.Webhook{URL: tc.url, Events: kakehashi.WebhookEvents()}
 			err := w.ValidateFor(p.policy)
 			if got := err == nil; got != p.want {
 				t.Errorf("ValidateFor(%q, %+v) = %v; want allowed %v", tc.url, p.policy, err, p.want)

@@ -8,7 +8,8 @@ import (
 )
 
 // SeedMatcher finds the seeds that match a need with the search engine, for
-// saved alerts. A seed matches when it is among the need's K best open
+// saved alerts: it is the kakehashi.AlertMatcher that the store calls. For
+// alerts, a seed matches when it is among the need's K best open
 // seeds the viewer may see (default 20): the same ranking as the need's
 // match list, so an alert announces exactly the new seeds that would appear
 // on the need's page, without an absolute score threshold, which BM25
@@ -17,6 +18,8 @@ type SeedMatcher struct {
 	Engine *search.Engine
 	K      int
 }
+
+var _ kakehashi.AlertMatcher = SeedMatcher{}
 
 // MatchingSeeds returns the ids of need's best matching seeds, ranked
 // against need as viewer may see it (search.Engine.RankListing redacts it):

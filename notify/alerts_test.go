@@ -42,7 +42,7 @@ func TestSeedMatcherAlerts(t *testing.T) {
 	}
 	need := listing(kakehashi.SideNeed, "Sulfide solid electrolyte for all-solid-state batteries",
 		"We need a sulfide solid electrolyte with high ionic conductivity for all-solid-state lithium batteries.")
-	a := &notify.Alert{ListingID: need.ID}
+	a := &kakehashi.Alert{ListingID: need.ID}
 	if err := db.CreateAlert(ctx, a, u); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestAlertsRankWithWhatTheirOwnerMaySee(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, u := range []*kakehashi.User{member, outsider, requester} {
-		if err := db.CreateAlert(ctx, &notify.Alert{ListingID: need.ID}, u); err != nil {
+		if err := db.CreateAlert(ctx, &kakehashi.Alert{ListingID: need.ID}, u); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kakehashi/kakehashi"
 )
 
 // Config tunes a Deliverer; zero values take the defaults.
@@ -124,7 +126,7 @@ type Result struct {
 // cannot be sent is rescheduled, not an error.
 func (d *Deliverer) RunOnce(ctx context.Context) (Result, error) {
 	var r Result
-	channels := []string{ChannelEmail, ChannelWebhook}
+	channels := []string{kakehashi.ChannelEmail, kakehashi.ChannelWebhook}
 	if d.cfg.SMTPAddr == "" {
 		channels = channels[1:] // e-mails wait for a relay
 	}
@@ -134,7 +136,7 @@ func (d *Deliverer) RunOnce(ctx context.Context) (Result, error) {
 	}
 	for _, m := range msgs {
 		status, err := d.send(ctx, m)
-		a := Attempt{At: d.cfg.Now(), OK: err == nil, Status: status}
+		a := kakehashi.OutboxAttempt{At: d.cfg.Now(), OK: err == nil, Status: status}
 		switch {
 		case err == nil:
 			r.Sent++
@@ -186,13 +188,13 @@ func (d *Deliverer) Run(ctx context.Context, interval time.Duration) {
 var errPermanent = errors.New("permanent failure")
 
 // send tries m once and returns the HTTP status of a webhook call.
-func (d *Deliverer) send(ctx context.Context, m *Message) (int, error) {
+func (d *Deliverer) send(ctx context.Context, m *kakehashi.OutboxMessage) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
 	switch m.Channel {
-	case ChannelEmail:
+	case kakehashi.ChannelEmail:
 		return 0, d.sendEmail(ctx, m)
-	case ChannelWebhook:
+	case kakehashi.ChannelWebhook:
 		return d.sendWebhook(ctx, m)
 	}
 	return 0, fmt.Errorf("%w: unknown channel %q", errPermanent, m.Channel)
@@ -204,7 +206,7 @@ func (d *Deliverer) send(ctx context.Context, m *Message) (int, error) {
 func MessageID(id int64) string { return "<outbox-" + strconv.FormatInt(id, 10) + "@kakehashi>" }
 
 // Email renders m as an RFC 5322 message.
-func (d *Deliverer) Email(m *Message) []byte {
+func (d *Deliverer) Email(m *kakehashi.OutboxMessage) []byte {
 	var b bytes.Buffer
 	h := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
 	h("From", d.cfg.From)
@@ -228,7 +230,7 @@ func (d *Deliverer) Email(m *Message) []byte {
 	return b.Bytes()
 }
 
-func (d *Deliverer) sendEmail(ctx context.Context, m *Message) error {
+func (d *Deliverer) sendEmail(ctx context.Context, m *kakehashi.OutboxMessage) error {
 	to, err := mail.ParseAddress(m.Recipient)
 	if err != nil {
 		return fmt.Errorf("%w: recipient %q: %v", errPermanent, m.Recipient, err)
@@ -296,7 +298,7 @@ func Verify(secret string, body []byte, signature string) bool {
 	return hmac.Equal([]byte(Sign(secret, body)), []byte(signature))
 }
 
-func (d *Deliverer) sendWebhook(ctx context.Context, m *Message) (int, error) {
+func (d *Deliverer) sendWebhook(ctx context.Context, m *kakehashi.OutboxMessage) (int, error) {
 	if m.Webhook == nil {
 		return 0, fmt.Errorf("%w: the webhook was removed", errPermanent)
 	}

@@ -49,7 +49,7 @@ func TestSignature(t *testing.T) {
 
 func TestEmail(t *testing.T) {
 	d := notify.New(nil, notify.Config{From: "Kakehashi <noreply@kakehashi.example>", BaseURL: "https://kakehashi.example/"})
-	b := string(d.Email(&notify.Message{ID: 42, Recipient: "tlo@kansai-tech.example", Subject: "新しい関心: 全固体電池",
+	b := string(d.Email(&kakehashi.OutboxMessage{ID: 42, Recipient: "tlo@kansai-tech.example", Subject: "新しい関心: 全固体電池",
 		Body: "New interest", Link: "/introductions/7", CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}))
 	for _, want := range []string{"Message-ID: <outbox-42@kakehashi>\r\n", "To: tlo@kansai-tech.example\r\n", "Subject: =?utf-8?q?",
 		"\r\n\r\nNew interest\r\n\r\nhttps://kakehashi.example/introductions/7\r\n"} {
@@ -73,7 +73,7 @@ func TestWebhookValidate(t *testing.T) {
 		{"https://example.com/", nil, "events"},
 		{"", []string{"nope"}, "events url"},
 	} {
-		w := &notify.Webhook{URL: tc.url, Events: tc.events}
+		w := &kakehashi.Webhook{URL: tc.url, Events: tc.events}
 		err := w.Validate()
 		var fields []string
 		if err != nil {

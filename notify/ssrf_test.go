@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/notify"
 )
 
@@ -18,31 +19,31 @@ import (
 // attempts made at it.
 type oneMessage struct {
 	mu       sync.Mutex
-	msg      *notify.Message
+	msg      *kakehashi.OutboxMessage
 	claimed  bool
-	attempts []notify.Attempt
+	attempts []kakehashi.OutboxAttempt
 }
 
-func (s *oneMessage) ClaimOutbox(_ context.Context, _ time.Time, _ time.Duration, _ int, channels ...string) ([]*notify.Message, error) {
+func (s *oneMessage) ClaimOutbox(_ context.Context, _ time.Time, _ time.Duration, _ int, channels ...string) ([]*kakehashi.OutboxMessage, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.claimed {
 		return nil, nil
 	}
 	s.claimed = true
-	return []*notify.Message{s.msg}, nil
+	return []*kakehashi.OutboxMessage{s.msg}, nil
 }
 
-func (s *oneMessage) RecordAttempt(_ context.Context, _ *notify.Message, a notify.Attempt) error {
+func (s *oneMessage) RecordAttempt(_ context.Context, _ *kakehashi.OutboxMessage, a kakehashi.OutboxAttempt) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.attempts = append(s.attempts, a)
 	return nil
 }
 
-func webhookCall(url string) *notify.Message {
-	return &notify.Message{ID: 1, Channel: notify.ChannelWebhook, Recipient: "1", Event: notify.EventMessageCreated,
-		Payload: `{"event":"message.created"}`, Webhook: &notify.Webhook{ID: 1, URL: url, Secret: "s", Active: true, Events: notify.Events}}
+func webhookCall(url string) *kakehashi.OutboxMessage {
+	return &kakehashi.OutboxMessage{ID: 1, Channel: kakehashi.ChannelWebhook, Recipient: "1", Event: kakehashi.WebhookMessageCreated,
+		Payload: `{"event":"message.created"}`, Webhook: &kakehashi.Webhook{ID: 1, URL: url, Secret: "s", Active: true, Events: kakehashi.WebhookEvents()}}
 }
 
 // TestWebhookRefusedAtDialTime stores webhooks that point at a receiver on

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/kakehashi/kakehashi"
 )
 
 // Scoring weights. A name's score is wJW·(Jaro-Winkler) + wTokens·(token
@@ -59,7 +61,7 @@ type variant struct {
 // use. It blocks candidates by shared tokens and shared character trigrams,
 // so a check scores a few hundred names, not every entry.
 type Index struct {
-	entries   []Entry
+	entries   []kakehashi.ScreeningEntry
 	countries [][]string // every country known for each entry
 	variants  []variant
 	tokenPost map[string][]int32 // token → variants containing it
@@ -80,7 +82,7 @@ type scratch struct {
 
 // NewIndex builds the blocking index over entries. The entries are copied;
 // hits point into the copy.
-func NewIndex(entries []Entry) *Index {
+func NewIndex(entries []kakehashi.ScreeningEntry) *Index {
 	ix := &Index{
 		entries:   slices.Clone(entries),
 		countries: make([][]string, len(entries)),
@@ -184,7 +186,7 @@ func nameForms(name string) []string {
 }
 
 // entryCountries returns the entry's country and every country of its addresses.
-func entryCountries(e *Entry) []string {
+func entryCountries(e *kakehashi.ScreeningEntry) []string {
 	var cs []string
 	if e.Country != "" {
 		cs = append(cs, strings.ToUpper(e.Country))

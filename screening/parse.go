@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/kakehashi/kakehashi"
 )
 
 // ParseCSL reads the official US Consolidated Screening List CSV as published
 // by trade.gov (not gzipped; callers gunzip). Columns are found by header
 // name, so reordered or added columns do not break it. Multi-valued columns
 // (alt_names, programs, addresses, nationalities, citizenships) are split on ";".
-func ParseCSL(r io.Reader) ([]Entry, error) {
+func ParseCSL(r io.Reader) ([]kakehashi.ScreeningEntry, error) {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -34,7 +36,7 @@ func ParseCSL(r io.Reader) ([]Entry, error) {
 		}
 		return ""
 	}
-	var out []Entry
+	var out []kakehashi.ScreeningEntry
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -44,7 +46,7 @@ func ParseCSL(r io.Reader) ([]Entry, error) {
 			return nil, fmt.Errorf("screening: CSL: %w", err)
 		}
 		line, _ := cr.FieldPos(0)
-		e := Entry{
+		e := kakehashi.ScreeningEntry{
 			ID:        get(rec, "_id"),
 			Source:    get(rec, "source"),
 			Type:      get(rec, "type"),
@@ -70,7 +72,7 @@ var genericColumns = [...]string{"id", "name", "aliases", "country", "source", "
 // programs separated by ";", country an ISO 3166-1 alpha-2 code or empty.
 // A row without id or name, or with a malformed country, is an error naming
 // its line.
-func ParseCSV(r io.Reader) ([]Entry, error) {
+func ParseCSV(r io.Reader) ([]kakehashi.ScreeningEntry, error) {
 	cr := csv.NewReader(r)
 	header, err := cr.Read()
 	if err != nil {
@@ -85,7 +87,7 @@ func ParseCSV(r io.Reader) ([]Entry, error) {
 			return nil, fmt.Errorf("screening: CSV header lacks column %q (want %s)", need, strings.Join(genericColumns[:], ","))
 		}
 	}
-	var out []Entry
+	var out []kakehashi.ScreeningEntry
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -96,7 +98,7 @@ func ParseCSV(r io.Reader) ([]Entry, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		get := func(name string) string { return strings.TrimSpace(rec[col[name]]) }
-		e := Entry{
+		e := kakehashi.ScreeningEntry{
 			ID:       get("id"),
 			Name:     get("name"),
 			Aliases:  splitList(get("aliases")),

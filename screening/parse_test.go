@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/kakehashi/kakehashi"
 )
 
 func TestParseCSV(t *testing.T) {
@@ -14,7 +16,7 @@ func TestParseCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Entry{
+	want := []kakehashi.ScreeningEntry{
 		{ID: "a1", Name: "Acme Ltd", Aliases: []string{"Acme", "ACME Limited"}, Country: "JP", Source: "test", Programs: []string{"EAR", "ITAR"}},
 		{ID: "a2", Name: "Foo, Inc.", Source: "test"},
 	}

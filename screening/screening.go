@@ -1,19 +1,11 @@
 // Package screening checks names of prospective partners against
 // restricted-party lists (the US Consolidated Screening List or a generic CSV)
-// with normalization, a blocking index and explained fuzzy scores.
+// with normalization, a blocking index and explained fuzzy scores. The
+// entries it matches against are kakehashi.ScreeningEntry values, which the
+// store keeps.
 package screening
 
-// Entry is one restricted party.
-type Entry struct {
-	ID        string   `json:"id"`     // the list's own id (CSL: _id)
-	Source    string   `json:"source"` // e.g. "Entity List (EL) - Bureau of Industry and Security"
-	Type      string   `json:"type,omitempty"`
-	Name      string   `json:"name"`
-	Aliases   []string `json:"aliases,omitempty"`
-	Country   string   `json:"country,omitempty"` // ISO 3166-1 alpha-2 if known (from addresses/nationalities), else ""
-	Programs  []string `json:"programs,omitempty"`
-	Addresses []string `json:"addresses,omitempty"`
-}
+import "github.com/kakehashi/kakehashi"
 
 // Feature is one component of a hit's score, kept so a reviewer can see why
 // a name was flagged.
@@ -26,10 +18,10 @@ type Feature struct {
 
 // Hit is one entry that scored at or above the threshold for a query.
 type Hit struct {
-	Entry    *Entry    `json:"entry"`
-	Score    float64   `json:"score"`
-	Matched  string    `json:"matched"` // the name or alias of the entry that scored best
-	Features []Feature `json:"features"`
+	Entry    *kakehashi.ScreeningEntry `json:"entry"`
+	Score    float64                   `json:"score"`
+	Matched  string                    `json:"matched"` // the name or alias of the entry that scored best
+	Features []Feature                 `json:"features"`
 }
 
 // Query is a name to screen, with the party's country (ISO alpha-2) if known.

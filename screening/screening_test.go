@@ -10,13 +10,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/kakehashi/kakehashi"
 )
 
 const cslPath = "../../shared/data/us-consolidated-screening-list.csv.gz"
 
 // loadCSL parses the real list once per test binary. It skips when the file
 // is absent outside CI and fails when it is absent in CI.
-var loadCSL = sync.OnceValues(func() ([]Entry, error) {
+var loadCSL = sync.OnceValues(func() ([]kakehashi.ScreeningEntry, error) {
 	f, err := os.Open(cslPath)
 	if err != nil {
 		return nil, err
@@ -34,7 +36,7 @@ var csIndex = sync.OnceValue(func() *Index {
 	return NewIndex(es)
 })
 
-func realList(t *testing.T) []Entry {
+func realList(t *testing.T) []kakehashi.ScreeningEntry {
 	t.Helper()
 	if _, err := os.Stat(cslPath); os.IsNotExist(err) {
 		if os.Getenv("CI") == "true" {
@@ -65,7 +67,7 @@ func TestParseCSLReal(t *testing.T) {
 	if !reflect.DeepEqual(types, want) {
 		t.Errorf("types = %v, want %v", types, want)
 	}
-	var armenia *Entry
+	var armenia *kakehashi.ScreeningEntry
 	for i := range es {
 		if es[i].Name == "Atlas Sanatgaran" {
 			armenia = &es[i]
@@ -122,7 +124,7 @@ func TestNormalizeTransliteration(t *testing.T) {
 	}
 }
 
-var small = []Entry{
+var small = []kakehashi.ScreeningEntry{
 	{ID: "1", Source: "test", Name: "Huawei Technologies Co., Ltd.", Aliases: []string{"Huawei"}, Country: "CN"},
 	{ID: "2", Source: "test", Name: "Harbin Institute of Technology", Country: "CN"},
 	{ID: "3", Source: "test", Name: "ZAHHAR, Mahmoud Khaled", Type: "Individual"},

@@ -9,12 +9,11 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
-	"github.com/kakehashi/kakehashi/notify"
 )
 
 // CreateAlert saves an alert of actor on a need actor may see. Alerts start
 // after the newest listing, so only seeds published later are announced.
-func (db *DB) CreateAlert(ctx context.Context, a *notify.Alert, actor *kakehashi.User) error {
+func (db *DB) CreateAlert(ctx context.Context, a *kakehashi.Alert, actor *kakehashi.User) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		l, err := scanListing(tx.QueryRowContext(ctx, `SELECT `+listingColumns+` FROM listings l WHERE l.id = $1`, a.ListingID))
 		if errors.Is(err, sql.ErrNoRows) || err == nil && !kakehashi.CanSeeListing(actor, l) {
@@ -41,7 +40,7 @@ func (db *DB) CreateAlert(ctx context.Context, a *notify.Alert, actor *kakehashi
 }
 
 // Alerts lists a user's alerts (userID 0: everyone's), oldest first.
-func (db *DB) Alerts(ctx context.Context, userID int64) ([]*notify.Alert, error) {
+func (db *DB) Alerts(ctx context.Context, userID int64) ([]*kakehashi.Alert, error) {
 	q := newQuery(`SELECT id, user_id, listing_id, last_seq, created_at FROM alerts WHERE 1 = 1`)
 	if userID != 0 {
 		q.where("user_id = ?", userID)
@@ -51,9 +50,9 @@ func (db *DB) Alerts(ctx context.Context, userID int64) ([]*notify.Alert, error)
 		return nil, fmt.Errorf("read alerts: %w", err)
 	}
 	defer rows.Close()
-	out := []*notify.Alert{}
+	out := []*kakehashi.Alert{}
 	for rows.Next() {
-		var a notify.Alert
+		var a kakehashi.Alert
 		if err := rows.Scan(&a.ID, &a.UserID, &a.ListingID, &a.LastSeq, &a.CreatedAt); err != nil {
 			return nil, err
 		}
@@ -84,7 +83,7 @@ func (db *DB) DeleteAlert(ctx context.Context, id int64, actor *kakehashi.User) 
 // before, which should leave the search index time to have them: a seed
 // passed over is never looked at again. It returns how many seeds it
 // announced.
-func (db *DB) CheckAlerts(ctx context.Context, m notify.AlertMatcher, before time.Time) (int, error) {
+func (db *DB) CheckAlerts(ctx context.Context, m kakehashi.AlertMatcher, before time.Time) (int, error) {
 	alerts, err := db.Alerts(ctx, 0)
 	if err != nil {
 		return 0, err

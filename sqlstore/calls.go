@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
-	"github.com/kakehashi/kakehashi/notify"
 )
 
 var _ kakehashi.CallService = (*DB)(nil)
@@ -513,7 +512,7 @@ func (db *DB) adoptionIntroduction(ctx context.Context, tx *sql.Tx, c *kakehashi
 	if err := db.notifyParties(ctx, tx, in, actor.ID, "stage", subject, now); err != nil {
 		return 0, err
 	}
-	if err := db.queueIntroWebhooks(ctx, tx, notify.EventIntroductionCreated, in, nil, now); err != nil {
+	if err := db.queueIntroWebhooks(ctx, tx, kakehashi.WebhookIntroductionCreated, in, nil, now); err != nil {
 		return 0, err
 	}
 	return in.ID, db.audit(ctx, tx, actor, "introduction.create", "introduction", in.ID, map[string]any{"listing_id": in.ListingID, "proposal_id": p.ID})

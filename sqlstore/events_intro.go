@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/kakehashi/kakehashi"
-	"github.com/kakehashi/kakehashi/notify"
 )
 
 // IntroduceMeeting opens, for a held meeting, an introduction in the
@@ -104,7 +103,7 @@ func (db *DB) IntroduceMeeting(ctx context.Context, meetingID int64, in *kakehas
 		if err := db.notifyOrg(ctx, tx, in.OwnerOrgID, "interest", "A meeting at "+e.Name+" opened an introduction", introLink(in.ID), now); err != nil {
 			return err
 		}
-		if err := db.queueIntroWebhooks(ctx, tx, notify.EventIntroductionCreated, in, nil, now); err != nil {
+		if err := db.queueIntroWebhooks(ctx, tx, kakehashi.WebhookIntroductionCreated, in, nil, now); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE event_meetings SET introduction_id = $1, updated_at = $2 WHERE id = $3`, in.ID, now, meetingID); err != nil {

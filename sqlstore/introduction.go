@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
-	"github.com/kakehashi/kakehashi/notify"
 )
 
 var _ kakehashi.IntroductionService = (*DB)(nil)
@@ -153,7 +152,7 @@ func (db *DB) CreateIntroduction(ctx context.Context, in *kakehashi.Introduction
 		if err := db.notifyOrg(ctx, tx, in.OwnerOrgID, "interest", subject, introLink(in.ID), now); err != nil {
 			return err
 		}
-		if err := db.queueIntroWebhooks(ctx, tx, notify.EventIntroductionCreated, in, nil, now); err != nil {
+		if err := db.queueIntroWebhooks(ctx, tx, kakehashi.WebhookIntroductionCreated, in, nil, now); err != nil {
 			return err
 		}
 		return db.audit(ctx, tx, actor, "introduction.create", "introduction", in.ID, map[string]any{"listing_id": in.ListingID})
@@ -251,7 +250,7 @@ func (db *DB) Transition(ctx context.Context, id int64, t kakehashi.Transition, 
 			}
 			return map[string]any{"transition": tr}
 		}
-		if err := db.queueIntroWebhooks(ctx, tx, notify.EventIntroductionTransition, in, transition, now); err != nil {
+		if err := db.queueIntroWebhooks(ctx, tx, kakehashi.WebhookIntroductionTransition, in, transition, now); err != nil {
 			return err
 		}
 		out = in
@@ -369,7 +368,7 @@ func (db *DB) PostMessage(ctx context.Context, m *kakehashi.Message, actor *kake
 		message := func(view *kakehashi.Introduction) map[string]any {
 			return map[string]any{"message": kakehashi.RedactMessage(in, view, m, actor)}
 		}
-		if err := db.queueIntroWebhooks(ctx, tx, notify.EventMessageCreated, in, message, now); err != nil {
+		if err := db.queueIntroWebhooks(ctx, tx, kakehashi.WebhookMessageCreated, in, message, now); err != nil {
 			return err
 		}
 		return db.audit(ctx, tx, actor, "message.create", "introduction", in.ID, map[string]any{"message_id": m.ID})

@@ -13,17 +13,14 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
-	"github.com/kakehashi/kakehashi/notify"
 )
-
-var _ notify.Store = (*DB)(nil)
 
 // ClaimOutbox leases up to n messages (of channels, if any given) that are due at now and not leased
 // by another deliverer. Each message is claimed by its own conditional
 // UPDATE, which on both backends succeeds for exactly one of several
 // deliverers racing for it (SQLite serializes writers; PostgreSQL rechecks
 // the condition on the row after waiting for a concurrent update).
-func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, n int, channels ...string) ([]*notify.Message, error) {
+func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, n int, channels ...string) ([]*kakehashi.OutboxMessage, error) {
 	now = now.UTC().Truncate(time.Microsecond)
 	q := newQuery(`SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
 		AND (locked_until IS NULL OR locked_until < $1)`, now)
@@ -52,7 +49,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duratio
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read due outbox: %w", err)
 	}
-	var out []*notify.Message
+	var out []*kakehashi.OutboxMessage
 	for _, id := range ids {
 		claim := newClaim()
 		res, err := db.db.ExecContext(ctx, `UPDATE outbox SET locked_until = $1, claim = $2 WHERE id = $3
@@ -78,8 +75,8 @@ func newClaim() string {
 	return hex.EncodeToString(b)
 }
 
-func (db *DB) outboxMessage(ctx context.Context, id int64) (*notify.Message, error) {
-	var m notify.Message
+func (db *DB) outboxMessage(ctx context.Context, id int64) (*kakehashi.OutboxMessage, error) {
+	var m kakehashi.OutboxMessage
 	var hookID sql.NullInt64
 	err := db.db.QueryRowContext(ctx, `SELECT id, channel, recipient, webhook_id, subject, body, link, payload, event, attempts, claim, created_at
 		FROM outbox WHERE id = $1`, id).Scan(&m.ID, &m.Channel, &m.Recipient, &hookID, &m.Subject, &m.Body, &m.Link, &m.Payload, &m.Event,
@@ -103,7 +100,7 @@ func (db *DB) outboxMessage(ctx context.Context, id int64) (*notify.Message, err
 
 // RecordAttempt logs an attempt at m and, if m's lease is still the one it
 // was claimed under, marks it sent, failed for good, or due again.
-func (db *DB) RecordAttempt(ctx context.Context, m *notify.Message, a notify.Attempt) error {
+func (db *DB) RecordAttempt(ctx context.Context, m *kakehashi.OutboxMessage, a kakehashi.OutboxAttempt) error {
 	at := a.At.UTC().Truncate(time.Microsecond)
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -145,7 +142,7 @@ func (db *DB) OutboxCounts(ctx context.Context) (map[string]int, error) {
 
 // Deliveries returns the logged attempts at one outbox message (outboxID
 // != 0) or at one webhook's messages (webhookID != 0), newest first.
-func (db *DB) Deliveries(ctx context.Context, outboxID, webhookID int64, n int) ([]*notify.Delivery, error) {
+func (db *DB) Deliveries(ctx context.Context, outboxID, webhookID int64, n int) ([]*kakehashi.Delivery, error) {
 	q := newQuery(`SELECT d.id, d.outbox_id, o.event, d.attempt, d.at, d.ok, d.status, d.detail FROM deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE 1 = 1`)
 	if outboxID != 0 {
 		q.where("d.outbox_id = ?", outboxID)
@@ -158,9 +155,9 @@ func (db *DB) Deliveries(ctx context.Context, outboxID, webhookID int64, n int) 
 		return nil, fmt.Errorf("read deliveries: %w", err)
 	}
 	defer rows.Close()
-	out := []*notify.Delivery{}
+	out := []*kakehashi.Delivery{}
 	for rows.Next() {
-		var d notify.Delivery
+		var d kakehashi.Delivery
 		if err := rows.Scan(&d.ID, &d.OutboxID, &d.Event, &d.Attempt, &d.At, &d.OK, &d.Status, &d.Detail); err != nil {
 			return nil, err
 		}
@@ -172,7 +169,7 @@ func (db *DB) Deliveries(ctx context.Context, outboxID, webhookID int64, n int) 
 
 // CreateWebhook validates and stores a webhook of w.OrgID with a new
 // random secret, which it sets in w.
-func (db *DB) CreateWebhook(ctx context.Context, w *notify.Webhook, actor *kakehashi.User) error {
+func (db *DB) CreateWebhook(ctx context.Context, w *kakehashi.Webhook, actor *kakehashi.User) error {
 	w.URL = strings.TrimSpace(w.URL)
 	if err := w.Validate(); err != nil {
 		return err
@@ -194,8 +191,8 @@ func (db *DB) CreateWebhook(ctx context.Context, w *notify.Webhook, actor *kakeh
 
 const webhookColumns = `id, org_id, url, secret, events, active, created_at`
 
-func scanWebhook(s scanner) (*notify.Webhook, error) {
-	var w notify.Webhook
+func scanWebhook(s scanner) (*kakehashi.Webhook, error) {
+	var w kakehashi.Webhook
 	var events string
 	if err := s.Scan(&w.ID, &w.OrgID, &w.URL, &w.Secret, &events, &w.Active, &w.CreatedAt); err != nil {
 		return nil, err
@@ -208,7 +205,7 @@ func scanWebhook(s scanner) (*notify.Webhook, error) {
 }
 
 // webhook returns a webhook, active or removed, with its secret.
-func (db *DB) webhook(ctx context.Context, id int64) (*notify.Webhook, error) {
+func (db *DB) webhook(ctx context.Context, id int64) (*kakehashi.Webhook, error) {
 	w, err := scanWebhook(db.db.QueryRowContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("webhook", id)
@@ -221,7 +218,7 @@ func (db *DB) webhook(ctx context.Context, id int64) (*notify.Webhook, error) {
 
 // Webhook returns an active webhook of organization orgID, without its
 // secret; a removed one or another organization's is not found.
-func (db *DB) Webhook(ctx context.Context, orgID, id int64) (*notify.Webhook, error) {
+func (db *DB) Webhook(ctx context.Context, orgID, id int64) (*kakehashi.Webhook, error) {
 	w, err := db.webhook(ctx, id)
 	if err != nil {
 		return nil, err
@@ -234,7 +231,7 @@ func (db *DB) Webhook(ctx context.Context, orgID, id int64) (*notify.Webhook, er
 }
 
 // Webhooks lists an organization's active webhooks, without secrets.
-func (db *DB) Webhooks(ctx context.Context, orgID int64) ([]*notify.Webhook, error) {
+func (db *DB) Webhooks(ctx context.Context, orgID int64) ([]*kakehashi.Webhook, error) {
 	hooks, err := db.orgWebhooks(ctx, db.db, orgID)
 	for _, w := range hooks {
 		w.Secret = ""
@@ -246,13 +243,13 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-func (db *DB) orgWebhooks(ctx context.Context, q querier, orgID int64) ([]*notify.Webhook, error) {
+func (db *DB) orgWebhooks(ctx context.Context, q querier, orgID int64) ([]*kakehashi.Webhook, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE org_id = $1 AND active ORDER BY id`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("read webhooks of organization %d: %w", orgID, err)
 	}
 	defer rows.Close()
-	out := []*notify.Webhook{}
+	out := []*kakehashi.Webhook{}
 	for rows.Next() {
 		w, err := scanWebhook(rows)
 		if err != nil {

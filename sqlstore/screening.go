@@ -9,12 +9,11 @@ import (
 	"strings"
 
 	"github.com/kakehashi/kakehashi"
-	"github.com/kakehashi/kakehashi/screening"
 )
 
 // SaveListVersion stores a load of a restricted-party list as a new version
 // of the list called name, whole or not at all.
-func (db *DB) SaveListVersion(ctx context.Context, name, format, fileName string, entries []screening.Entry, actor *kakehashi.User) (*kakehashi.ListVersion, error) {
+func (db *DB) SaveListVersion(ctx context.Context, name, format, fileName string, entries []kakehashi.ScreeningEntry, actor *kakehashi.User) (*kakehashi.ListVersion, error) {
 	v := &kakehashi.ListVersion{Name: name, Format: format, FileName: fileName, Entries: len(entries), LoadedAt: db.now()}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO screening_lists (name, format, file_name, entries, loaded_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
@@ -73,7 +72,7 @@ const currentVersions = `SELECT MAX(id) FROM screening_lists GROUP BY name`
 // ActiveEntries returns the entries of the newest version of every list,
 // and the newest version id overall (0 when no list is loaded): what a
 // screening checks against.
-func (db *DB) ActiveEntries(ctx context.Context) ([]screening.Entry, int64, error) {
+func (db *DB) ActiveEntries(ctx context.Context) ([]kakehashi.ScreeningEntry, int64, error) {
 	var latest sql.NullInt64
 	if err := db.db.QueryRowContext(ctx, `SELECT MAX(id) FROM screening_lists`).Scan(&latest); err != nil {
 		return nil, 0, fmt.Errorf("read list versions: %w", err)
@@ -84,11 +83,11 @@ func (db *DB) ActiveEntries(ctx context.Context) ([]screening.Entry, int64, erro
 
 // SearchEntries browses the current lists: entries whose name contains q
 // (case-insensitively), at most limit.
-func (db *DB) SearchEntries(ctx context.Context, q string, n int) ([]screening.Entry, error) {
+func (db *DB) SearchEntries(ctx context.Context, q string, n int) ([]kakehashi.ScreeningEntry, error) {
 	return db.screeningEntries(ctx, `list_id IN (`+currentVersions+`) AND LOWER(name) LIKE $1`, limit(n), "%"+strings.ToLower(q)+"%")
 }
 
-func (db *DB) screeningEntries(ctx context.Context, cond string, n int, args ...any) ([]screening.Entry, error) {
+func (db *DB) screeningEntries(ctx context.Context, cond string, n int, args ...any) ([]kakehashi.ScreeningEntry, error) {
 	q := `SELECT entry_id, source, type, name, aliases, country, programs, addresses FROM screening_entries WHERE ` + cond + ` ORDER BY id`
 	if n > 0 {
 		q += fmt.Sprintf(" LIMIT %d", n)
@@ -98,9 +97,9 @@ func (db *DB) screeningEntries(ctx context.Context, cond string, n int, args ...
 		return nil, fmt.Errorf("read screening entries: %w", err)
 	}
 	defer rows.Close()
-	var out []screening.Entry
+	var out []kakehashi.ScreeningEntry
 	for rows.Next() {
-		var e screening.Entry
+		var e kakehashi.ScreeningEntry
 		var aliases, programs, addresses string
 		if err := rows.Scan(&e.ID, &e.Source, &e.Type, &e.Name, &aliases, &e.Country, &programs, &addresses); err != nil {
 			return nil, err

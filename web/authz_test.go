@@ -35,7 +35,6 @@ import (
 	"github.com/kakehashi/kakehashi/httpapi"
 	"github.com/kakehashi/kakehashi/internal/testclock"
 	"github.com/kakehashi/kakehashi/metrics"
-	"github.com/kakehashi/kakehashi/notify"
 	"github.com/kakehashi/kakehashi/search"
 	"github.com/kakehashi/kakehashi/sqlstore"
 	"github.com/kakehashi/kakehashi/sqlstore/storetest"
@@ -469,7 +468,7 @@ type authzEnv struct {
 	event, draftEvent, fair *kakehashi.Event
 	// consortium is own's public consortium, privateConsortium a private one.
 	consortium, privateConsortium *kakehashi.Consortium
-	hook, otherHook               *notify.Webhook
+	hook, otherHook               *kakehashi.Webhook
 	funding                       *kakehashi.FundingCall
 	// hidden is an organization that owns only confidential needs, which
 	// other-member asked about (one interest open, one declined): nobody
@@ -1028,9 +1027,9 @@ func (e *authzEnv) newConsortium(public bool) *kakehashi.Consortium {
 }
 
 // webhook stores a webhook of organization org.
-func (e *authzEnv) webhook(org int64) *notify.Webhook {
+func (e *authzEnv) webhook(org int64) *kakehashi.Webhook {
 	e.t.Helper()
-	w := &notify.Webhook{OrgID: org, URL: "https://hooks.example/" + e.marker("h"), Events: notify.Events}
+	w := &kakehashi.Webhook{OrgID: org, URL: "https://hooks.example/" + e.marker("h"), Events: kakehashi.WebhookEvents()}
 	if err := e.db.CreateWebhook(context.Background(), w, system); err != nil {
 		e.t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/kakehashi/kakehashi"
-	"github.com/kakehashi/kakehashi/notify"
 )
 
 // listingForm is a valid posted listing: a need of column col titled title.
@@ -447,10 +446,10 @@ func hooksWant(ok int) func(cell) int { return byActor(toLogin, s403, s403, ok, 
 func otherHookWant(c cell) int { return byActor(toLogin, s403, s403, s404, s403, s404)(c) }
 
 // alert stores u's alert on a new public need of other.
-func (e *authzEnv) alert(u *kakehashi.User) *notify.Alert {
+func (e *authzEnv) alert(u *kakehashi.User) *kakehashi.Alert {
 	e.t.Helper()
 	need := e.need(e.other.ID, colPublic)
-	a := &notify.Alert{ListingID: need.ID}
+	a := &kakehashi.Alert{ListingID: need.ID}
 	if err := e.db.CreateAlert(context.Background(), a, u); err != nil {
 		e.t.Fatal(err)
 	}

@@ -18,7 +18,6 @@ import (
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/auth"
-	"github.com/kakehashi/kakehashi/notify"
 )
 
 // feedURL is the address of u's Atom feed, relative to the site.
@@ -54,7 +53,7 @@ type alertsData struct {
 }
 
 type alertRow struct {
-	A *notify.Alert
+	A *kakehashi.Alert
 	// Listing is the need as the viewer may see it; nil if they may not
 	// any more.
 	Listing *kakehashi.Listing
@@ -111,7 +110,7 @@ func (h *Handler) createAlert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, _ := strconv.ParseInt(r.PostFormValue("listing_id"), 10, 64)
-	err := h.store.CreateAlert(r.Context(), &notify.Alert{ListingID: id}, u)
+	err := h.store.CreateAlert(r.Context(), &kakehashi.Alert{ListingID: id}, u)
 	switch kakehashi.ErrorCode(err) {
 	case "":
 		http.Redirect(w, r, "/alerts?saved=1", http.StatusSeeOther)
@@ -158,7 +157,7 @@ func (h *Handler) rotateFeed(w http.ResponseWriter, r *http.Request) {
 type alertView struct {
 	ListingID int64
 	// Saved is the viewer's alert on this need, if they have one.
-	Saved *notify.Alert
+	Saved *kakehashi.Alert
 }
 
 // AlertFor prepares the "tell me about new matching seeds" section of a
@@ -173,7 +172,7 @@ func (v *view) AlertFor(l *kakehashi.Listing) (*alertView, error) {
 		return nil, err
 	}
 	d := &alertView{ListingID: l.ID}
-	if i := slices.IndexFunc(list, func(a *notify.Alert) bool { return a.ListingID == l.ID }); i >= 0 {
+	if i := slices.IndexFunc(list, func(a *kakehashi.Alert) bool { return a.ListingID == l.ID }); i >= 0 {
 		d.Saved = list[i]
 	}
 	return d, nil
@@ -192,22 +191,22 @@ func canManageWebhooks(u *kakehashi.User, orgID int64) bool {
 func (v *view) CanManageWebhooks(orgID int64) bool { return canManageWebhooks(v.User, orgID) }
 
 // WebhookEvents lists the events a webhook may subscribe to.
-func (v *view) WebhookEvents() []string { return notify.Events }
+func (v *view) WebhookEvents() []string { return kakehashi.WebhookEvents() }
 
 // hooksData is the webhooks page, and one webhook's delivery log.
 type hooksData struct {
 	Org   *kakehashi.Organization
-	Hooks []*notify.Webhook
+	Hooks []*kakehashi.Webhook
 	// Created is the webhook just added, with its secret, shown this once.
-	Created *notify.Webhook
+	Created *kakehashi.Webhook
 	// The form: what it sent, and its errors by field.
 	URL    string
 	Events []string
 	Errors map[string]string
 	Notice string
 	// Hook and Deliveries are the delivery log's page.
-	Hook       *notify.Webhook
-	Deliveries []*notify.Delivery
+	Hook       *kakehashi.Webhook
+	Deliveries []*kakehashi.Delivery
 }
 
 // hookOrg loads the organization of the path for a user who may manage its
@@ -239,7 +238,7 @@ func (h *Handler) webhooks(w http.ResponseWriter, r *http.Request) {
 	if o == nil {
 		return
 	}
-	d := &hooksData{Org: o, Events: notify.Events}
+	d := &hooksData{Org: o, Events: kakehashi.WebhookEvents()}
 	if r.URL.Query().Get("deleted") == "1" {
 		d.Notice = "hooks.deleted"
 	}
@@ -268,7 +267,7 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, kakehashi.Errorf(kakehashi.EINVALID, "unreadable form"))
 		return
 	}
-	hook := &notify.Webhook{OrgID: o.ID, URL: strings.TrimSpace(r.PostForm.Get("url")), Events: r.PostForm["events"]}
+	hook := &kakehashi.Webhook{OrgID: o.ID, URL: strings.TrimSpace(r.PostForm.Get("url")), Events: r.PostForm["events"]}
 	d := &hooksData{Org: o, URL: hook.URL, Events: hook.Events}
 	err := hook.ValidateFor(h.hookAddrs)
 	if err == nil {
@@ -278,7 +277,7 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request) {
 	case "":
 		// The secret is shown in this answer only: no redirect, which would
 		// have to carry it.
-		d.Created, d.URL, d.Events = hook, "", notify.Events
+		d.Created, d.URL, d.Events = hook, "", kakehashi.WebhookEvents()
 		h.hooksPage(w, r, http.StatusOK, d)
 	case kakehashi.EINVALID, kakehashi.ECONFLICT:
 		d.Errors = h.hookErrors(langOf(r), err)

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kakehashi/kakehashi/notify"
+	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
@@ -169,7 +169,7 @@ func TestWebhookPages(t *testing.T) {
 
 	// An internal address is refused beside the field, and nothing is stored.
 	for _, internal := range []string{"http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:6379/", "http://localhost/", "http://[fd00::1]/"} {
-		resp, body = rd.post(hooks, url.Values{"url": {internal}, "events": {notify.EventMessageCreated}})
+		resp, body = rd.post(hooks, url.Values{"url": {internal}, "events": {kakehashi.WebhookMessageCreated}})
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="err-hook-url"`) ||
 			!strings.Contains(body, "internal addresses cannot receive webhooks") {
 			t.Errorf("webhook to %s: status %d; want 422 with the address error beside the field", internal, resp.StatusCode)
@@ -181,7 +181,7 @@ func TestWebhookPages(t *testing.T) {
 
 	// Created: the secret is shown this once.
 	hookURL := "https://hooks.hoshizora.example/kakehashi"
-	resp, body = rd.post(hooks, url.Values{"url": {hookURL}, "events": {notify.EventIntroductionCreated, notify.EventMessageCreated}})
+	resp, body = rd.post(hooks, url.Values{"url": {hookURL}, "events": {kakehashi.WebhookIntroductionCreated, kakehashi.WebhookMessageCreated}})
 	secret := regexp.MustCompile(`id="hook-secret">(whsec_[0-9a-f]+)<`).FindStringSubmatch(body)
 	if resp.StatusCode != http.StatusOK || secret == nil || !strings.Contains(body, "it is shown only this once") ||
 		resp.Header.Get("Cache-Control") != "no-store" {
@@ -197,7 +197,7 @@ func TestWebhookPages(t *testing.T) {
 		t.Errorf("the secret is shown again on reload")
 	}
 	row := regexp.MustCompile(`(?s)<tr data-hook="` + hook + `">.*?</tr>`).FindString(body)
-	if !strings.Contains(row, hookURL) || !strings.Contains(row, notify.EventMessageCreated) || strings.Contains(row, notify.EventIntroductionTransition) ||
+	if !strings.Contains(row, hookURL) || !strings.Contains(row, kakehashi.WebhookMessageCreated) || strings.Contains(row, kakehashi.WebhookIntroductionTransition) ||
 		!strings.Contains(row, "Active") {
 		t.Errorf("the list does not show the webhook's address, events and state: %q", row)
 	}
@@ -211,17 +211,17 @@ func TestWebhookPages(t *testing.T) {
 		url.Values{"message": {"A joint study?"}}); resp.Request.URL.Query().Get("sent") != "1" {
 		t.Fatalf("express interest as %s: status %d: %.300s", tloUser.Email, resp.StatusCode, body)
 	}
-	msgs, err := db.ClaimOutbox(ctx, db.Now().Add(time.Second), time.Minute, 10, notify.ChannelWebhook)
+	msgs, err := db.ClaimOutbox(ctx, db.Now().Add(time.Second), time.Minute, 10, kakehashi.ChannelWebhook)
 	if err != nil || len(msgs) != 1 {
 		t.Fatalf("claim the webhook call: %d messages, %v", len(msgs), err)
 	}
-	if err := db.RecordAttempt(ctx, msgs[0], notify.Attempt{At: db.Now(), Status: 503, Detail: "receiver answered 503",
+	if err := db.RecordAttempt(ctx, msgs[0], kakehashi.OutboxAttempt{At: db.Now(), Status: 503, Detail: "receiver answered 503",
 		NextAttemptAt: db.Now().Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	resp, body = rd.get(hooks + "/" + hook)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "receiver answered 503") || !strings.Contains(body, "HTTP 503") ||
-		!strings.Contains(body, ">Failed<") || !strings.Contains(body, notify.EventIntroductionCreated) {
+		!strings.Contains(body, ">Failed<") || !strings.Contains(body, kakehashi.WebhookIntroductionCreated) {
 		t.Errorf("the delivery log: status %d: %.1000s", resp.StatusCode, body)
 	}
 
@@ -230,7 +230,7 @@ func TestWebhookPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := &notify.Webhook{OrgID: minato, URL: "https://hooks.minato.example/", Events: notify.Events}
+	other := &kakehashi.Webhook{OrgID: minato, URL: "https://hooks.minato.example/", Events: kakehashi.WebhookEvents()}
 	if err := db.CreateWebhook(ctx, other, admin); err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestWebhookPages(t *testing.T) {
 		if c.method == "GET" {
 			resp, _ = c.who.get(c.path)
 		} else {
-			resp, _ = c.who.post(c.path, url.Values{"url": {"https://evil.example/"}, "events": {notify.EventMessageCreated}})
+			resp, _ = c.who.post(c.path, url.Values{"url": {"https://evil.example/"}, "events": {kakehashi.WebhookMessageCreated}})
 		}
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("%s %s: status %d, want 403", c.method, c.path, resp.StatusCode)

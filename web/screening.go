@@ -117,13 +117,13 @@ type listsData struct {
 	Checked  bool
 	Hits     []screening.Hit
 	Q        string
-	Entries  []screening.Entry
+	Entries  []kakehashi.ScreeningEntry
 }
 
 // ListBrowser is what the screening page needs beyond the store's results.
 type ListBrowser interface {
 	ListVersions(ctx context.Context) ([]*kakehashi.ListVersion, error)
-	SearchEntries(ctx context.Context, q string, limit int) ([]screening.Entry, error)
+	SearchEntries(ctx context.Context, q string, limit int) ([]kakehashi.ScreeningEntry, error)
 }
 
 // SetChecker lets the screening page check names (compliance.Service.Check).

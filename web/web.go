@@ -53,14 +53,14 @@ type Store interface {
 	// MarkNotificationsRead marks a user's notifications read; ids empty means all.
 	MarkNotificationsRead(ctx context.Context, userID int64, ids []int64) error
 	// Saved alerts on needs, and organizations' webhooks (notify.go).
-	CreateAlert(ctx context.Context, a *notify.Alert, actor *kakehashi.User) error
-	Alerts(ctx context.Context, userID int64) ([]*notify.Alert, error)
+	CreateAlert(ctx context.Context, a *kakehashi.Alert, actor *kakehashi.User) error
+	Alerts(ctx context.Context, userID int64) ([]*kakehashi.Alert, error)
 	DeleteAlert(ctx context.Context, id int64, actor *kakehashi.User) error
-	CreateWebhook(ctx context.Context, w *notify.Webhook, actor *kakehashi.User) error
-	Webhooks(ctx context.Context, orgID int64) ([]*notify.Webhook, error)
-	Webhook(ctx context.Context, orgID, id int64) (*notify.Webhook, error)
+	CreateWebhook(ctx context.Context, w *kakehashi.Webhook, actor *kakehashi.User) error
+	Webhooks(ctx context.Context, orgID int64) ([]*kakehashi.Webhook, error)
+	Webhook(ctx context.Context, orgID, id int64) (*kakehashi.Webhook, error)
 	DeleteWebhook(ctx context.Context, orgID, id int64, actor *kakehashi.User) error
-	Deliveries(ctx context.Context, outboxID, webhookID int64, limit int) ([]*notify.Delivery, error)
+	Deliveries(ctx context.Context, outboxID, webhookID int64, limit int) ([]*kakehashi.Delivery, error)
 	// Secret returns the server secret stored under name (the Atom feed's).
 	Secret(ctx context.Context, name string) ([]byte, error)
 }

@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/bench"
 	"github.com/kakehashi/kakehashi/internal/cli"
 	"github.com/kakehashi/kakehashi/screening"
@@ -210,7 +211,7 @@ func percentile(sorted []float64, p float64) float64 {
 
 // loadScreeningList reads a list file: gunzipped if it ends in .gz, parsed as
 // the CSL if its header has an _id column, else as the generic CSV.
-func loadScreeningList(path string) ([]screening.Entry, error) {
+func loadScreeningList(path string) ([]kakehashi.ScreeningEntry, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -230,7 +231,7 @@ func loadScreeningList(path string) ([]screening.Entry, error) {
 	if i := bytes.IndexByte(head, '\n'); i >= 0 {
 		head = head[:i]
 	}
-	var entries []screening.Entry
+	var entries []kakehashi.ScreeningEntry
 	if bytes.Contains(head, []byte("_id")) {
 		entries, err = screening.ParseCSL(br)
 	} else {

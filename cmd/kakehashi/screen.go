@@ -31,7 +31,7 @@ func (e *Env) screenCmd(ctx context.Context, args []string) error {
 }
 
 // readEntries parses a list file (gzipped if its name ends in .gz).
-func readEntries(name, format string) ([]screening.Entry, error) {
+func readEntries(name, format string) ([]kakehashi.ScreeningEntry, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kakehashi/kakehashi"
-	"github.com/kakehashi/kakehashi/notify"
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
@@ -40,14 +39,14 @@ func testAlerts(t *testing.T, newDSN NewDSN) {
 	old.Title = "Electrolyte from before the alert"
 	mustListing(t, p.db, old)
 
-	if err := p.db.CreateAlert(ctx, &notify.Alert{ListingID: p.listing.ID}, p.requester); kakehashi.ErrorCode(err) != kakehashi.EINVALID {
+	if err := p.db.CreateAlert(ctx, &kakehashi.Alert{ListingID: p.listing.ID}, p.requester); kakehashi.ErrorCode(err) != kakehashi.EINVALID {
 		t.Fatalf("alert on a seed: %v, want EINVALID", err)
 	}
-	a := &notify.Alert{ListingID: need.ID}
+	a := &kakehashi.Alert{ListingID: need.ID}
 	if err := p.db.CreateAlert(ctx, a, p.requester); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, p.db.CreateAlert(ctx, &notify.Alert{ListingID: need.ID}, p.requester), kakehashi.ECONFLICT)
+	wantCode(t, p.db.CreateAlert(ctx, &kakehashi.Alert{ListingID: need.ID}, p.requester), kakehashi.ECONFLICT)
 
 	m := titleMatcher{p.db}
 	if n, err := p.db.CheckAlerts(ctx, m, p.db.Now().Add(time.Second)); err != nil || n != 0 {

@@ -14,6 +14,10 @@ import (
 	"github.com/kakehashi/kakehashi/sqlstore"
 )
 
+// The store is the outbox that notify's Deliverer claims from; the check
+// lives here so that sqlstore itself need not import notify.
+var _ notify.Store = (*sqlstore.DB)(nil)
+
 // notifyTests are the conformance tests of the outbox: e-mail and webhooks
 // queued with the change they report, and delivered once each, whatever
 // the outages and however many deliverers run.
@@ -41,12 +45,12 @@ func RunNotify(t *testing.T, newDSN NewDSN) {
 // a URL's form only (the API and the pages check its address), and the
 // receivers of these tests run on this machine, so the deliverers here are
 // made with AllowLoopback.
-func hook(t *testing.T, db *sqlstore.DB, orgID int64, url string, events ...string) *notify.Webhook {
+func hook(t *testing.T, db *sqlstore.DB, orgID int64, url string, events ...string) *kakehashi.Webhook {
 	t.Helper()
 	if len(events) == 0 {
-		events = notify.Events
+		events = kakehashi.WebhookEvents()
 	}
-	w := &notify.Webhook{OrgID: orgID, URL: url, Events: events}
+	w := &kakehashi.Webhook{OrgID: orgID, URL: url, Events: events}
 	if err := db.CreateWebhook(context.Background(), w, admin()); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +108,7 @@ func (p *parties) activity(t *testing.T) *kakehashi.Introduction {
 func testOutboxQueuedWithChanges(t *testing.T, newDSN NewDSN) {
 	p := newParties(t, newDSN, kakehashi.VisibilityConfidential)
 	ownerHook := hook(t, p.db, p.ownerOrg.ID, "https://owner.example/hook")
-	messagesOnly := hook(t, p.db, p.ownerOrg.ID, "https://owner.example/messages", notify.EventMessageCreated)
+	messagesOnly := hook(t, p.db, p.ownerOrg.ID, "https://owner.example/messages", kakehashi.WebhookMessageCreated)
 	requesterHook := hook(t, p.db, p.otherOrg.ID, "https://requester.example/hook")
 	hook(t, p.db, p.outsid.OrgID, "https://outsider.example/hook") // no party: gets nothing
 	removed := hook(t, p.db, p.ownerOrg.ID, "https://owner.example/removed")
@@ -120,12 +124,12 @@ func testOutboxQueuedWithChanges(t *testing.T, newDSN NewDSN) {
 			t.Errorf("outbox %d: new message with attempts %d sent %v failed %v", r.id, r.attempts, r.sent, r.failed)
 		}
 		switch r.channel {
-		case notify.ChannelEmail:
+		case kakehashi.ChannelEmail:
 			emails[r.recipient] = append(emails[r.recipient], r.event)
 			if r.link != fmt.Sprintf("/introductions/%d", in.ID) || r.subject == "" {
 				t.Errorf("e-mail %d: subject %q link %q", r.id, r.subject, r.link)
 			}
-		case notify.ChannelWebhook:
+		case kakehashi.ChannelWebhook:
 			hooks[r.recipient] = append(hooks[r.recipient], r.event)
 			var body struct {
 				Event        string                  `json:"event"`
@@ -142,15 +146,15 @@ func testOutboxQueuedWithChanges(t *testing.T, newDSN NewDSN) {
 			}
 			// The requester's side learns the confidential listing's owner
 			// only once the owner accepted.
-			hidden := r.recipient == fmt.Sprint(requesterHook.ID) && r.event == notify.EventIntroductionCreated
+			hidden := r.recipient == fmt.Sprint(requesterHook.ID) && r.event == kakehashi.WebhookIntroductionCreated
 			if body.Introduction.OwnerHidden != hidden || (body.Introduction.OwnerOrgID == 0) != hidden {
 				t.Errorf("webhook %d (%s to hook %s): owner hidden %v, org %d; want hidden %v",
 					r.id, r.event, r.recipient, body.Introduction.OwnerHidden, body.Introduction.OwnerOrgID, hidden)
 			}
-			if r.event == notify.EventMessageCreated && (body.Message == nil || body.Message.Body != "When can we meet?") {
+			if r.event == kakehashi.WebhookMessageCreated && (body.Message == nil || body.Message.Body != "When can we meet?") {
 				t.Errorf("webhook %d: message %+v", r.id, body.Message)
 			}
-			if r.event == notify.EventIntroductionTransition && (body.Transition["from"] != "interest" || body.Transition["to"] != "introduced") {
+			if r.event == kakehashi.WebhookIntroductionTransition && (body.Transition["from"] != "interest" || body.Transition["to"] != "introduced") {
 				t.Errorf("webhook %d: transition %v", r.id, body.Transition)
 			}
 		}
@@ -162,11 +166,11 @@ func testOutboxQueuedWithChanges(t *testing.T, newDSN NewDSN) {
 	if fmt.Sprint(emails) != fmt.Sprint(wantEmails) {
 		t.Errorf("e-mails queued %v, want %v", emails, wantEmails)
 	}
-	all := []string{notify.EventIntroductionCreated, notify.EventIntroductionTransition, notify.EventMessageCreated}
+	all := []string{kakehashi.WebhookIntroductionCreated, kakehashi.WebhookIntroductionTransition, kakehashi.WebhookMessageCreated}
 	wantHooks := map[string][]string{
 		fmt.Sprint(ownerHook.ID):     all,
 		fmt.Sprint(requesterHook.ID): all,
-		fmt.Sprint(messagesOnly.ID):  {notify.EventMessageCreated},
+		fmt.Sprint(messagesOnly.ID):  {kakehashi.WebhookMessageCreated},
 	}
 	if fmt.Sprint(hooks) != fmt.Sprint(wantHooks) {
 		t.Errorf("webhook calls queued %v, want %v", hooks, wantHooks)
@@ -193,7 +197,7 @@ func testOutboxLease(t *testing.T, newDSN NewDSN) {
 	if again, err := p.db.ClaimOutbox(ctx, now.Add(30*time.Second), time.Minute, 10); err != nil || len(again) != 0 {
 		t.Fatalf("claimed a leased message again: %d, %v", len(again), err)
 	}
-	if only, err := p.db.ClaimOutbox(ctx, now.Add(2*time.Minute), time.Minute, 10, notify.ChannelWebhook); err != nil || len(only) != 0 {
+	if only, err := p.db.ClaimOutbox(ctx, now.Add(2*time.Minute), time.Minute, 10, kakehashi.ChannelWebhook); err != nil || len(only) != 0 {
 		t.Fatalf("claimed an e-mail as a webhook: %d, %v", len(only), err)
 	}
 	// The lease ran out: another deliverer takes the message over, and the
@@ -202,10 +206,10 @@ func testOutboxLease(t *testing.T, newDSN NewDSN) {
 	if err != nil || len(second) != 1 || second[0].ID != first[0].ID || second[0].Claim == first[0].Claim {
 		t.Fatalf("claim after the lease: %v, %v", second, err)
 	}
-	if err := p.db.RecordAttempt(ctx, first[0], notify.Attempt{At: now.Add(2 * time.Minute), Detail: "late", NextAttemptAt: now.Add(time.Hour)}); err != nil {
+	if err := p.db.RecordAttempt(ctx, first[0], kakehashi.OutboxAttempt{At: now.Add(2 * time.Minute), Detail: "late", NextAttemptAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.db.RecordAttempt(ctx, second[0], notify.Attempt{At: now.Add(2 * time.Minute), OK: true}); err != nil {
+	if err := p.db.RecordAttempt(ctx, second[0], kakehashi.OutboxAttempt{At: now.Add(2 * time.Minute), OK: true}); err != nil {
 		t.Fatal(err)
 	}
 	rows := outboxRows(t, p.db)
@@ -295,7 +299,7 @@ func testOutboxDeliveredAfterOutage(t *testing.T, newDSN NewDSN) {
 
 	ids := srv.ByMessageID()
 	for _, row := range queued {
-		if row.channel != notify.ChannelEmail {
+		if row.channel != kakehashi.ChannelEmail {
 			continue
 		}
 		if n := ids[notify.MessageID(row.id)]; n != 1 {
@@ -318,7 +322,7 @@ func testOutboxDeliveredAfterOutage(t *testing.T, newDSN NewDSN) {
 		calls[c.Delivery]++
 	}
 	for _, row := range queued {
-		if row.channel == notify.ChannelWebhook && calls[row.id] != 1 {
+		if row.channel == kakehashi.ChannelWebhook && calls[row.id] != 1 {
 			t.Errorf("webhook %d (%s) received %d times, want once", row.id, row.event, calls[row.id])
 		}
 	}
@@ -333,7 +337,7 @@ func testOutboxDeliveredAfterOutage(t *testing.T, newDSN NewDSN) {
 		if err != nil || len(log) != 3 || !log[0].OK || log[1].OK || log[2].OK || log[2].Detail == "" {
 			t.Errorf("outbox %d delivery log %+v, %v; want 2 failures then a success", row.id, log, err)
 		}
-		if row.channel == notify.ChannelWebhook && (log[1].Status != 503 || log[0].Status != 204) {
+		if row.channel == kakehashi.ChannelWebhook && (log[1].Status != 503 || log[0].Status != 204) {
 			t.Errorf("webhook %d statuses %d, %d, want 503 then 204", row.id, log[1].Status, log[0].Status)
 		}
 	}
@@ -436,7 +440,7 @@ func testOutboxConcurrentDeliverers(t *testing.T, newDSN NewDSN) {
 	}
 	for _, row := range queued {
 		n := calls[row.id]
-		if row.channel == notify.ChannelEmail {
+		if row.channel == kakehashi.ChannelEmail {
 			n = ids[notify.MessageID(row.id)]
 		}
 		if n != 1 {
@@ -452,8 +456,8 @@ func testOutboxGivesUp(t *testing.T, newDSN NewDSN) {
 	ctx := context.Background()
 	rc := notifytest.StartReceiver(t)
 	rc.SetDown(true)
-	kept := hook(t, p.db, p.ownerOrg.ID, rc.URL+"/kept", notify.EventIntroductionCreated)
-	gone := hook(t, p.db, p.ownerOrg.ID, rc.URL+"/gone", notify.EventIntroductionCreated)
+	kept := hook(t, p.db, p.ownerOrg.ID, rc.URL+"/kept", kakehashi.WebhookIntroductionCreated)
+	gone := hook(t, p.db, p.ownerOrg.ID, rc.URL+"/gone", kakehashi.WebhookIntroductionCreated)
 	p.interest(t)
 	if err := p.db.DeleteWebhook(ctx, p.ownerOrg.ID, gone.ID, admin()); err != nil {
 		t.Fatal(err)
@@ -477,7 +481,7 @@ func testOutboxGivesUp(t *testing.T, newDSN NewDSN) {
 	}
 	for _, row := range outboxRows(t, p.db) {
 		switch {
-		case row.channel == notify.ChannelEmail:
+		case row.channel == kakehashi.ChannelEmail:
 			if row.sent || row.failed || row.attempts != 0 {
 				t.Errorf("e-mail without a relay: %+v; want queued untouched", row)
 			}

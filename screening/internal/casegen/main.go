@@ -20,6 +20,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/screening"
 )
 
@@ -65,10 +66,10 @@ func run(list string, n int, seed uint64, w io.Writer) error {
 			byNorm[k] = append(byNorm[k], e.ID)
 		}
 	}
-	expect := func(e screening.Entry) []string { return byNorm[screening.Normalize(e.Name)] }
+	expect := func(e kakehashi.ScreeningEntry) []string { return byNorm[screening.Normalize(e.Name)] }
 
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	var pool []screening.Entry
+	var pool []kakehashi.ScreeningEntry
 	for _, e := range entries {
 		if e.Type == "Vessel" || e.Type == "Aircraft" || len(e.Name) > 60 || len(screening.Normalize(e.Name)) < 8 {
 			continue
@@ -127,7 +128,7 @@ var legalSuffixes = []string{" Co., Ltd.", " LLC", " GmbH", " Inc.", " K.K.", " 
 
 // variantOf makes a query of the given kind from a listed name, or reports
 // that the name does not lend itself to that kind.
-func variantOf(rng *rand.Rand, e screening.Entry, kind string) (string, bool) {
+func variantOf(rng *rand.Rand, e kakehashi.ScreeningEntry, kind string) (string, bool) {
 	name := strings.TrimSpace(e.Name)
 	words := strings.Fields(name)
 	switch kind {
