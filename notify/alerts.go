@@ -8,9 +8,9 @@ import (
 )
 
 // SeedMatcher finds the seeds that match a need with the search engine, for
-// saved alerts: it is the kakehashi.AlertMatcher that the store calls. For
-// alerts, a seed matches when it is among the need's K best open
-// seeds the viewer may see (default 20): the same ranking as the need's
+// saved alerts: it is the kakehashi.AlertMatcher that the store calls. A
+// seed matches when it is among the need's K best open seeds the viewer may
+// see (default 20): the same ranking as the need's
 // match list, so an alert announces exactly the new seeds that would appear
 // on the need's page, without an absolute score threshold, which BM25
 // scores do not support across queries.
@@ -19,6 +19,7 @@ type SeedMatcher struct {
 	K      int
 }
 
+// SeedMatcher is what the store's alert check calls.
 var _ kakehashi.AlertMatcher = SeedMatcher{}
 
 // MatchingSeeds returns the ids of need's best matching seeds, ranked
