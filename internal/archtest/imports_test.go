@@ -20,7 +20,7 @@ import (
 // adapters are the packages that talk to the outside world or to a user
 // (relative to the module path). The store must not depend on any of them:
 // the types they exchange with it live in the root package.
-var adapters = []string{"notify", "screening", "search", "httpapi", "web", "compliance", "importer", "demo"}
+var adapters = []string{"notify", "screening", "search", "httpapi", "web", "compliance", "importer", "demo", "app"}
 
 // knownViolations are forbidden dependencies that exist for now, keyed
 // "from -> to" (e.g. "web -> httpapi"), each with the work that removes it.
