@@ -17,7 +17,8 @@ import (
 	"testing"
 )
 
-// adapters are the packages that talk to the outside world or to a user
+// adapters are the packages that talk to the outside world or to a user,
+// and the application services above the store
 // (relative to the module path). The store must not depend on any of them:
 // the types they exchange with it live in the root package.
 var adapters = []string{"notify", "screening", "search", "httpapi", "web", "compliance", "importer", "demo", "app"}
