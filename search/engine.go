@@ -800,7 +800,10 @@ func (e *Engine) Follow(ctx context.Context, interval time.Duration) {
 // LISTEN/NOTIFY through the store), and every interval regardless, which
 // covers a lost notification, a lost connection or a restart, since every
 // catch-up reads the feed from the last sequence applied. A nil or closed
-// wake channel leaves only the polling.
+// wake channel leaves only the polling. A catch-up that fails (a store
+// restarting, a stale connection) is retried after a short back-off rather
+// than at the next wake or interval: the wake that triggered it may have
+// been the only one its writes will send.
 func (e *Engine) FollowWake(ctx context.Context, interval time.Duration, wake <-chan struct{}) {
 	e.staleBound.Store(int64(max(e.staleAfter, 3*interval)))
 	e.noteProgress()
@@ -808,14 +811,21 @@ func (e *Engine) FollowWake(ctx context.Context, interval time.Duration, wake <-
 	defer e.following.Store(false)
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var backoff time.Duration
 	for {
+		var retry <-chan time.Time
 		if _, err := e.CatchUp(ctx); err != nil && ctx.Err() == nil {
 			e.log.Error("search index: follow change feed", "err", err)
+			backoff = min(max(2*backoff, 50*time.Millisecond), interval)
+			retry = time.After(backoff)
+		} else {
+			backoff = 0
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-retry:
 		case _, ok := <-wake:
 			if !ok {
 				wake = nil

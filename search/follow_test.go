@@ -89,3 +89,56 @@ func TestFollowWake(t *testing.T) {
 		t.Errorf("the follower caught up %d times after its wake channel closed, want once: a closed channel must not keep waking it", n)
 	}
 }
+
+// flakyFeed fails the next read of the change feed once armed, as a read
+// on a connection that a database restart has just closed would.
+type flakyFeed struct {
+	*sqlstore.DB
+	fail  atomic.Bool
+	reads atomic.Int64
+}
+
+func (f *flakyFeed) ListingChanges(ctx context.Context, afterSeq int64, limit int) ([]kakehashi.ListingChange, error) {
+	f.reads.Add(1)
+	if f.fail.CompareAndSwap(true, false) {
+		return nil, context.DeadlineExceeded
+	}
+	return f.DB.ListingChanges(ctx, afterSeq, limit)
+}
+
+// TestFollowRetriesAFailedCatchUp: when the catch-up a wake-up triggers
+// fails, the follower tries again at once instead of waiting for the next
+// wake-up or poll — the write that woke it sends no second notification,
+// so it would stay unsearchable until the poll (a minute on PostgreSQL).
+func TestFollowRetriesAFailedCatchUp(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src := &flakyFeed{DB: f.db}
+	f.engine = search.New(sharedAnalyzer(t), src, search.Options{Now: f.db.Now})
+	if err := f.engine.Build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.engine.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reads := src.reads.Load()
+	wake := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f.engine.FollowWake(ctx, time.Hour, wake)
+	}()
+	defer func() { cancel(); <-done }()
+	// The listing is written after the follower's first catch-up, so that
+	// only the wake-up (whose read fails) or a retry can apply it.
+	testwait.For(t, 10*time.Second, func() bool { return src.reads.Load() > reads }, "the follower's first catch-up")
+	l := listing(f.us.ID, kakehashi.SideSeed, kakehashi.KindTechnology, "en", "Perovskite tandem solar cells", "28% efficient modules.", "")
+	if err := f.db.CreateListing(ctx, l, system); err != nil {
+		t.Fatal(err)
+	}
+	src.fail.Store(true)
+	wake <- struct{}{}
+	testwait.For(t, 10*time.Second, func() bool { return len(f.search(t, search.Query{Text: "perovskite"})) == 1 },
+		"the listing searchable after one failed catch-up and a single wake-up")
+}
