@@ -88,7 +88,9 @@ func Org(ext, country string) *kakehashi.Organization {
 // deadline four months after the test clock's now (never a calendar date,
 // which would close the listing once that day passes).
 func Listing(orgID int64, ext string) *kakehashi.Listing {
-	d := testclock.Now().UTC().AddDate(0, 4, 0).Truncate(time.Second)
+	// A whole day, so that two fixtures made a moment apart are equal.
+	y, m, day := testclock.Now().UTC().AddDate(0, 4, 0).Date()
+	d := time.Date(y, m, day, 14, 59, 59, 0, time.UTC)
 	return &kakehashi.Listing{
 		Side: kakehashi.SideSeed, Kind: kakehashi.KindPatent, OrgID: orgID,
 		Title: "Sulfide solid electrolyte " + ext, Summary: "全固体電池向けの硫化物系固体電解質。", Body: "Ionic conductivity 12 mS/cm at 25 °C.",
