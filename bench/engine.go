@@ -2,11 +2,11 @@ package bench
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/lexicon"
 	"github.com/kakehashi/kakehashi/search"
+	"github.com/kakehashi/kakehashi/search/searchtest"
 	"github.com/kakehashi/kakehashi/textproc"
 )
 
@@ -21,7 +21,7 @@ type Engine struct {
 	Monolingual bool
 	e           *search.Engine
 	ids         []string
-	src         *MemSource
+	src         *searchtest.MemSource
 }
 
 // NewEngine returns the engine as a benchmark system.
@@ -39,7 +39,7 @@ func (b *Engine) Build(ctx context.Context, docs []Doc) error {
 			Title: d.Title, Body: d.Text, Language: "en", TRL: 5, Visibility: kakehashi.VisibilityPublic, Status: kakehashi.StatusOpen}
 		b.ids[i+1] = d.ID
 	}
-	b.src = &MemSource{Listings: ls}
+	b.src = &searchtest.MemSource{Listings: ls}
 	b.e = search.New(b.an, b.src, search.Options{Params: b.params, Lexicon: b.Lexicon})
 	return b.e.BuildFrom(ctx, ls, 0)
 }
@@ -57,38 +57,3 @@ func (b *Engine) Search(ctx context.Context, q string, k int) ([]string, error) 
 
 // Close implements System.
 func (b *Engine) Close() error { b.e, b.src = nil, nil; return nil }
-
-// MemSource serves listings held in memory to the engine; every listing
-// belongs to one organization.
-type MemSource struct {
-	Listings []*kakehashi.Listing // Listings[i].ID == i+1
-}
-
-// ScanListings implements search.Source.
-func (m *MemSource) ScanListings(_ context.Context, after int64, limit int) ([]*kakehashi.Listing, error) {
-	if after >= int64(len(m.Listings)) {
-		return nil, nil
-	}
-	return m.Listings[after:min(int(after)+limit, len(m.Listings))], nil
-}
-
-// ListingsByID implements search.Source.
-func (m *MemSource) ListingsByID(_ context.Context, ids []int64) ([]*kakehashi.Listing, error) {
-	var out []*kakehashi.Listing
-	for _, id := range ids {
-		if id >= 1 && id <= int64(len(m.Listings)) {
-			out = append(out, m.Listings[id-1])
-		}
-	}
-	return out, nil
-}
-
-// Organization implements search.Source.
-func (m *MemSource) Organization(_ context.Context, id int64) (*kakehashi.Organization, error) {
-	return &kakehashi.Organization{ID: id, Name: "Organization " + strconv.FormatInt(id, 10), Kind: kakehashi.OrgUniversity, Country: "US"}, nil
-}
-
-// ListingChanges implements search.Source.
-func (m *MemSource) ListingChanges(context.Context, int64, int) ([]kakehashi.ListingChange, error) {
-	return nil, nil
-}

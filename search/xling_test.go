@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/kakehashi/kakehashi"
-	"github.com/kakehashi/kakehashi/bench"
 	"github.com/kakehashi/kakehashi/lexicon"
 	"github.com/kakehashi/kakehashi/search"
+	"github.com/kakehashi/kakehashi/search/searchtest"
 )
 
 // testLexicon is a small EDICT in memory: the real one is read at run time
@@ -47,7 +47,7 @@ func xlingEngine(t *testing.T, lex *lexicon.Lexicon, docs ...[3]string) *search.
 		ls[i] = &kakehashi.Listing{ID: int64(i + 1), OrgID: 1, Side: kakehashi.SideSeed, Kind: kakehashi.KindTechnology, Language: d[0],
 			Title: d[1], Summary: d[2], TRL: 4, Visibility: kakehashi.VisibilityPublic, Status: kakehashi.StatusOpen}
 	}
-	e := search.New(sharedAnalyzer(t), &bench.MemSource{Listings: ls}, search.Options{Lexicon: lex})
+	e := search.New(sharedAnalyzer(t), &searchtest.MemSource{Listings: ls}, search.Options{Lexicon: lex})
 	if err := e.BuildFrom(context.Background(), ls, 1); err != nil {
 		t.Fatal(err)
 	}
