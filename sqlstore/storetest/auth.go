@@ -128,9 +128,11 @@ func testSignInAttemptsConcurrent(t *testing.T, newDSN NewDSN) {
 				}
 			}
 			if err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
+				func() {
+					mu.Lock()
+					defer mu.Unlock()
+					errs = append(errs, err)
+				}()
 			}
 		}()
 	}
