@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/kakehashi/kakehashi"
+	"github.com/kakehashi/kakehashi/ical/icaltest"
 )
 
 // event stores an event of org with the given status (an online fair when
@@ -331,7 +332,7 @@ func eventAuthzCases() []authzCase {
 					return
 				}
 				uid := fmt.Sprintf("UID:meeting-%d@kakehashi", m.ID)
-				if has := slices.Contains(unfoldICS(string(r.body)), uid); has != (c.actor == ownerMember) {
+				if has := slices.Contains(icaltest.Unfold(string(r.body)), uid); has != (c.actor == ownerMember) {
 					e.t.Errorf("calendar has %s: %v; body %q", uid, has, r.body)
 				}
 			}

@@ -6,38 +6,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/kakehashi/kakehashi"
 	"github.com/kakehashi/kakehashi/app"
 	"github.com/kakehashi/kakehashi/auth"
 	"github.com/kakehashi/kakehashi/httpapi"
+	"github.com/kakehashi/kakehashi/ical/icaltest"
 )
-
-// unfoldICS splits an iCalendar body into its content lines, undoing the
-// folding; it keeps only what CRLF ends.
-func unfoldICS(body string) []string {
-	return strings.Split(strings.TrimSuffix(strings.ReplaceAll(body, "\r\n ", ""), "\r\n"), "\r\n")
-}
-
-// checkICS checks the framing of an iCalendar body: CRLF line endings only,
-// no line over 75 octets, valid UTF-8 on every physical line.
-func checkICS(t *testing.T, body string) {
-	t.Helper()
-	if !strings.HasSuffix(body, "\r\n") || strings.Contains(strings.ReplaceAll(body, "\r\n", ""), "\n") || strings.Contains(strings.ReplaceAll(body, "\r\n", ""), "\r") {
-		t.Errorf("not CRLF-terminated lines: %q", body)
-	}
-	for _, l := range strings.Split(strings.TrimSuffix(body, "\r\n"), "\r\n") {
-		if len(l) > 75 || !utf8.ValidString(l) {
-			t.Errorf("line of %d octets (valid UTF-8: %v): %q", len(l), utf8.ValidString(l), l)
-		}
-	}
-	lines := unfoldICS(body)
-	if lines[0] != "BEGIN:VCALENDAR" || lines[len(lines)-1] != "END:VCALENDAR" || !slices.Contains(lines, "VERSION:2.0") ||
-		!slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "PRODID:") }) {
-		t.Errorf("no VCALENDAR with VERSION and PRODID: %q", lines)
-	}
-}
 
 func TestEventFlowThroughTheAPI(t *testing.T) {
 	e := newSQLiteEnv(t)
@@ -136,8 +111,8 @@ func TestEventFlowThroughTheAPI(t *testing.T) {
 	if ct := cal.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/calendar") {
 		t.Errorf("Content-Type %q", ct)
 	}
-	checkICS(t, string(cal.body))
-	lines := unfoldICS(string(cal.body))
+	icaltest.CheckFraming(t, string(cal.body))
+	lines := icaltest.Unfold(string(cal.body))
 	for _, want := range []string{fmt.Sprintf("UID:meeting-%d@kakehashi", abMeeting.ID), "DTSTART:20270203T010000Z", "DTEND:20270203T013000Z",
 		`LOCATION:Table 1\, Grand Front Osaka`} {
 		if !slices.Contains(lines, want) {
